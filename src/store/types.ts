@@ -66,13 +66,22 @@ export interface Store {
   /**
    * Every change under `prefix` with revision > fromRevision, in revision order,
    * none dropped or repeated. Throws StoreError('Compacted') when fromRevision
-   * is older than the compacted revision. Ends when `signal` aborts.
+   * is older than the compacted revision (etcd also accepts compacted - 1,
+   * whose following events it still has). Ends when `signal` aborts; ends
+   * with StoreError('Unavailable') when the consumer falls too far behind or
+   * the backend goes away, after the events already buffered, so the
+   * consumer can resume from the last revision it saw.
    */
   watch(prefix: string, fromRevision: number, signal: AbortSignal): AsyncIterable<WatchEvent>;
   currentRevision(): Promise<number>;
   /** Oldest revision still readable (history below it is gone). */
   compactedRevision(): Promise<number>;
-  /** Drop history older than `revision`. Must not stall writers for long. */
+  /**
+   * Drop history older than `revision` (reads at `revision` and watches from
+   * it keep working). Must not stall writers for long. The SQLite store stops
+   * short of `revision` while a watch still reads older history, and returns
+   * freed space to the filesystem before resolving.
+   */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;
 }

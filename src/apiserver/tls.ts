@@ -1,0 +1,208 @@
+// The cluster's PKI, made on first start and reused after: a CA, a serving
+// certificate for every listen address, and an admin client credential.
+// Private keys are written 0600. ECDSA P-256 keeps generation fast.
+import { webcrypto } from 'node:crypto';
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const tenYears = 10 * 365 * 24 * 3600 * 1000;
+
+export interface Pem {
+  cert: string;
+  key: string;
+}
+
+export interface ClusterPki {
+  ca: Pem;
+  serving: Pem;
+  admin: Pem;
+}
+
+function pemKey(der: ArrayBuffer): string {
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
+  return `-----BEGIN PRIVATE KEY-----\n${b64.trim()}\n-----END PRIVATE KEY-----\n`;
+}
+
+async function keys(): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+}
+
+async function importKey(pem: string): Promise<CryptoKey> {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  return webcrypto.subtle.importKey('pkcs8', der, alg, true, ['sign']) as Promise<CryptoKey>;
+}
+
+function serial(): string {
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
+}
+
+async function makeCa(): Promise<Pem> {
+  const kp = await keys();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=orca-ca@${Math.floor(Date.now() / 1000)}`,
+    notBefore: new Date(Date.now() - 3600_000),
+    notAfter: new Date(Date.now() + tenYears),
+    keys: kp,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(kp.publicKey),
+    ],
+  });
+  return {
+    cert: cert.toString('pem'),
+    key: pemKey(await webcrypto.subtle.exportKey('pkcs8', kp.privateKey)),
+  };
+}
+
+async function issue(
+  ca: Pem,
+  subject: string,
+  usage: 'server' | 'client',
+  sans: { dns: string[]; ips: string[] },
+): Promise<Pem> {
+  const kp = await keys();
+  const caCert = new x509.X509Certificate(ca.cert);
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      true,
+    ),
+    new x509.ExtendedKeyUsageExtension([
+      usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+    ]),
+    await x509.AuthorityKeyIdentifierExtension.create(caCert),
+  ];
+  if (usage === 'server') {
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension([
+        ...sans.dns.map((value) => ({ type: 'dns' as const, value })),
+        ...sans.ips.map((value) => ({ type: 'ip' as const, value })),
+      ]),
+    );
+  }
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject,
+    issuer: caCert.subject,
+    notBefore: new Date(Date.now() - 3600_000),
+    notAfter: new Date(Date.now() + tenYears),
+    signingKey: await importKey(ca.key),
+    publicKey: kp.publicKey,
+    signingAlgorithm: alg,
+    extensions,
+  });
+  return {
+    cert: cert.toString('pem'),
+    key: pemKey(await webcrypto.subtle.exportKey('pkcs8', kp.privateKey)),
+  };
+}
+
+/** Every address a client may use to reach a server listening on `host`. */
+export function servingNames(host: string): { dns: string[]; ips: string[] } {
+  const dns = new Set([
+    'localhost',
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
+    hostname(),
+  ]);
+  const ips = new Set(['127.0.0.1', '::1']);
+  if (host === '0.0.0.0' || host === '::') {
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) ips.add(i.address);
+  } else if (/^[\d.]+$|:/.test(host)) ips.add(host);
+  else dns.add(host);
+  return { dns: [...dns], ips: [...ips] };
+}
+
+function load(dir: string, name: string): Pem | undefined {
+  const c = join(dir, `${name}.crt`);
+  const k = join(dir, `${name}.key`);
+  if (!existsSync(c) || !existsSync(k)) return undefined;
+  return { cert: readFileSync(c, 'utf8'), key: readFileSync(k, 'utf8') };
+}
+
+function save(dir: string, name: string, pem: Pem): void {
+  writeFileSync(join(dir, `${name}.crt`), pem.cert, { mode: 0o644 });
+  writeFileSync(join(dir, `${name}.key`), pem.key, { mode: 0o600 });
+}
+
+function coversAll(pem: Pem, names: { dns: string[]; ips: string[] }): boolean {
+  const ext = new x509.X509Certificate(pem.cert).getExtension(x509.SubjectAlternativeNameExtension);
+  const have = new Set((ext?.names.items ?? []).map((n) => `${n.type}:${n.value}`));
+  return names.dns.every((d) => have.has(`dns:${d}`)) && names.ips.every((i) => have.has(`ip:${i}`));
+}
+
+/** Loads the PKI from `dir`, making whatever is missing; re-issues the serving cert if addresses changed. */
+export async function ensurePki(dir: string, listenHost: string): Promise<ClusterPki> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let ca = load(dir, 'ca');
+  if (!ca) {
+    ca = await makeCa();
+    save(dir, 'ca', ca);
+  }
+  const names = servingNames(listenHost);
+  let serving = load(dir, 'serving');
+  if (!serving || !coversAll(serving, names)) {
+    serving = await issue(ca, 'CN=orca-apiserver', 'server', names);
+    save(dir, 'serving', serving);
+  }
+  let admin = load(dir, 'admin');
+  if (!admin) {
+    admin = await issue(ca, 'CN=admin, O=system:masters', 'client', { dns: [], ips: [] });
+    save(dir, 'admin', admin);
+  }
+  return { ca, serving, admin };
+}
+
+/** A client certificate signed by the cluster CA (for agents and tests). */
+export function issueClientCert(ca: Pem, user: string, groups: string[]): Promise<Pem> {
+  const subject = [`CN=${user}`, ...groups.map((g) => `O=${g}`)].join(', ');
+  return issue(ca, subject, 'client', { dns: [], ips: [] });
+}
+
+export function kubeconfig(server: string, pki: Pick<ClusterPki, 'ca'>, user: Pem, name = 'default'): string {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${name}`,
+    '  cluster:',
+    `    server: ${server}`,
+    `    certificate-authority-data: ${b64(pki.ca.cert)}`,
+    'contexts:',
+    `- name: ${name}`,
+    '  context:',
+    `    cluster: ${name}`,
+    `    user: ${name}`,
+    `current-context: ${name}`,
+    'users:',
+    `- name: ${name}`,
+    '  user:',
+    `    client-certificate-data: ${b64(user.cert)}`,
+    `    client-key-data: ${b64(user.key)}`,
+    '',
+  ].join('\n');
+}

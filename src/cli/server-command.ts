@@ -1,0 +1,201 @@
+// `orca server`: the whole control plane in one process — store, API server,
+// controllers — plus a node agent for this machine unless --disable-agent.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { staticTokens } from '../apiserver/authn.ts';
+import { ApiServer } from '../apiserver/server.ts';
+import { ensurePki, kubeconfig } from '../apiserver/tls.ts';
+import { openStore, startCompactor } from '../store/index.ts';
+import { createLogger, type Level } from '../util/log.ts';
+import { buildAdmission, buildFieldManager } from './api-machinery.ts';
+import { startControllers } from './controllers.ts';
+import { type FlagSpec, helpText, parseFlags, UsageError } from './flags.ts';
+
+export const serverFlags: FlagSpec[] = [
+  {
+    name: 'data-dir',
+    type: 'string',
+    default: '/var/lib/orca',
+    value: 'DIR',
+    help: 'Where orca keeps its database, certificates, images and pod state.',
+  },
+  {
+    name: 'listen',
+    type: 'string',
+    default: '127.0.0.1:6443',
+    value: 'HOST:PORT',
+    help: 'Address the HTTPS API listens on (port 0 picks a free port).',
+  },
+  {
+    name: 'write-kubeconfig',
+    type: 'string',
+    default: '/etc/orca/orca.yaml',
+    value: 'FILE',
+    help: 'Write an admin kubeconfig (CA embedded) to this file.',
+  },
+  {
+    name: 'datastore-endpoint',
+    type: 'string',
+    default: '',
+    value: 'URL',
+    help: 'sqlite://PATH (default: DATA_DIR/db/orca.db) or http://HOST:2379[,http://HOST2:2379] for etcd.',
+  },
+  {
+    name: 'disable-agent',
+    type: 'boolean',
+    default: false,
+    help: 'Run only the control plane; no pods run on this machine.',
+  },
+  {
+    name: 'cluster-cidr',
+    type: 'string',
+    default: '10.42.0.0/16',
+    value: 'CIDR',
+    help: 'Pod addresses; each node gets a /24 of it.',
+  },
+  {
+    name: 'service-cidr',
+    type: 'string',
+    default: '10.43.0.0/16',
+    value: 'CIDR',
+    help: 'Service cluster IPs.',
+  },
+  {
+    name: 'cluster-dns',
+    type: 'string',
+    default: '10.43.0.10',
+    value: 'IP',
+    help: "Cluster DNS address written into pods' resolv.conf.",
+  },
+  {
+    name: 'cluster-domain',
+    type: 'string',
+    default: 'cluster.local',
+    value: 'DOMAIN',
+    help: 'Cluster DNS domain.',
+  },
+  {
+    name: 'default-watch-cache-size',
+    type: 'string',
+    default: '10000',
+    value: 'N',
+    help: 'Events per resource kept for watches that resume from a resourceVersion; older ones get 410 Gone.',
+  },
+  { name: 'log-level', type: 'string', default: 'info', value: 'LEVEL', help: 'debug, info, warn or error.' },
+];
+
+export interface ServerConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  kubeconfigPath: string;
+  datastore: string;
+  disableAgent: boolean;
+  clusterCidr: string;
+  serviceCidr: string;
+  clusterDns: string;
+  clusterDomain: string;
+  logLevel: Level;
+  watchCacheSize: number;
+}
+
+export function parseListen(v: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(v);
+  if (!m) throw new UsageError(`--listen must be HOST:PORT, got "${v}"`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new UsageError(`--listen port out of range: ${port}`);
+  return { host: m[1] || '0.0.0.0', port };
+}
+
+function cidr(name: string, v: string): string {
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(v))
+    throw new UsageError(`--${name} must be an IPv4 CIDR such as 10.42.0.0/16, got "${v}"`);
+  return v;
+}
+
+function positiveInt(name: string, v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
+  return Number(v);
+}
+
+export function serverConfig(values: Record<string, string | boolean | undefined>): ServerConfig {
+  const level = values['log-level'] as string;
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw new UsageError(`--log-level must be debug, info, warn or error`);
+  const dataDir = resolve(values['data-dir'] as string);
+  return {
+    dataDir,
+    ...parseListen(values.listen as string),
+    kubeconfigPath: resolve(values['write-kubeconfig'] as string),
+    datastore: (values['datastore-endpoint'] as string) || `sqlite://${join(dataDir, 'db', 'orca.db')}`,
+    disableAgent: values['disable-agent'] === true,
+    clusterCidr: cidr('cluster-cidr', values['cluster-cidr'] as string),
+    serviceCidr: cidr('service-cidr', values['service-cidr'] as string),
+    clusterDns: values['cluster-dns'] as string,
+    clusterDomain: values['cluster-domain'] as string,
+    logLevel: level as Level,
+    watchCacheSize: positiveInt('default-watch-cache-size', values['default-watch-cache-size'] as string),
+  };
+}
+
+/** The join token agents present; made once and kept in the data dir. */
+function joinToken(dataDir: string): string {
+  const file = join(dataDir, 'server', 'token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const token = randomBytes(24).toString('hex');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+export async function runServerCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, serverFlags);
+  if (values.help) {
+    process.stdout.write(
+      helpText(
+        'orca server [flags]',
+        'Run a whole cluster in one process: API server on an embedded store (or etcd), controllers, and a node agent.',
+        serverFlags,
+      ),
+    );
+    return 0;
+  }
+  const cfg = serverConfig(values);
+  const logger = createLogger({ level: cfg.logLevel });
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  const store = await openStore(cfg.datastore, { dataDir: cfg.dataDir, logger: logger.child('store') });
+  const pki = await ensurePki(join(cfg.dataDir, 'server', 'tls'), cfg.host);
+  const token = joinToken(cfg.dataDir);
+  const api = new ApiServer({
+    store,
+    pki,
+    host: cfg.host,
+    port: cfg.port,
+    tokens: staticTokens([{ token, user: { name: 'system:orca-agent', groups: ['system:nodes'] } }]),
+    admission: buildAdmission(),
+    fields: buildFieldManager(),
+    logger,
+    watchCacheSize: cfg.watchCacheSize,
+  });
+  await api.start(controller.signal);
+  mkdirSync(dirname(cfg.kubeconfigPath), { recursive: true });
+  writeFileSync(cfg.kubeconfigPath, kubeconfig(api.url, pki, pki.admin), { mode: 0o600 });
+  logger.info('kubeconfig written', { path: cfg.kubeconfigPath, server: api.url });
+  const controllers = startControllers(api, logger, controller.signal);
+  const compactor = startCompactor(store, {}, controller.signal, logger.child('compactor'));
+
+  await new Promise<void>((r) => controller.signal.addEventListener('abort', () => r(), { once: true }));
+  logger.info('shutting down');
+  await api.stop();
+  await controllers;
+  await compactor;
+  await store.close();
+  return 0;
+}
