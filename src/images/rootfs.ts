@@ -1,0 +1,137 @@
+// A container's root filesystem: an overlay mount of the image's unpacked
+// layers (read-only, top layer first) under a writable upper directory that
+// belongs to the container alone. Layout inside the container directory:
+//   rootfs/  the mount point handed to runc
+//   upper/   the container's changes
+//   work/    overlayfs scratch space (same filesystem as upper/)
+// A rootfs lease keeps the layers from collection while the mount exists,
+// even across an agent restart.
+
+import { execFile } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { StoreContext } from './context.ts';
+import { sha256Of } from './digest.ts';
+import { ImageError } from './errors.ts';
+import type { ImageRecord } from './index-file.ts';
+import { ensureLayers } from './ingest.ts';
+import { layerPath } from './layout.ts';
+import { removeLease, writeLease } from './leases.ts';
+import { withStoreLock } from './lock.ts';
+import { mountPoints } from './mounts.ts';
+
+const run = promisify(execFile);
+// mount(2) takes its options in one page; stay clear of the 4096-byte limit.
+const maxMountOptions = 4000;
+
+export interface PreparedRootfs {
+  /** The mounted root filesystem, for the OCI runtime spec's root.path. */
+  rootfs: string;
+  /** Unmounts and removes rootfs/, upper/ and work/. */
+  release(): Promise<void>;
+  /** Same as release(). */
+  cleanup(): Promise<void>;
+}
+
+interface ContainerPaths {
+  rootfs: string;
+  upper: string;
+  work: string;
+  empty: string;
+  lease: string;
+}
+
+function containerPaths(containerDir: string): ContainerPaths {
+  const dir = resolve(containerDir);
+  if (/[,:\s]/.test(dir)) {
+    throw new ImageError(
+      'InvalidImage',
+      `container directory ${JSON.stringify(dir)} has a character overlayfs options cannot carry`,
+    );
+  }
+  return {
+    rootfs: join(dir, 'rootfs'),
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+    empty: join(dir, 'empty'),
+    lease: `rootfs-${sha256Of(dir).slice('sha256:'.length, 'sha256:'.length + 32)}.json`,
+  };
+}
+
+export async function prepareRootfs(
+  ctx: StoreContext,
+  image: ImageRecord,
+  containerDir: string,
+  signal?: AbortSignal,
+): Promise<PreparedRootfs> {
+  const paths = containerPaths(containerDir);
+  const handle: PreparedRootfs = {
+    rootfs: paths.rootfs,
+    release: () => releaseRootfs(ctx, containerDir),
+    cleanup: () => releaseRootfs(ctx, containerDir),
+  };
+  if ((await mountPoints()).has(paths.rootfs)) return handle; // prepared before (e.g. by an agent that restarted)
+
+  const chainIDs = image.layers.map((l) => l.chainID);
+  await withStoreLock(
+    ctx.layout,
+    () =>
+      writeLease(ctx.layout, paths.lease, {
+        kind: 'rootfs',
+        owner: ctx.owner,
+        target: paths.rootfs,
+        image: image.digest,
+        chainIDs,
+      }),
+    signal,
+  );
+  try {
+    await ensureLayers(ctx, undefined, image.layers, undefined, signal);
+    for (const dir of [paths.rootfs, paths.upper, paths.work])
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+    let lowers = [...chainIDs].reverse().map((id) => layerPath(ctx.layout, id));
+    if (lowers.length === 0) {
+      await mkdir(paths.empty, { recursive: true });
+      lowers = [paths.empty];
+    }
+    let options = `lowerdir=${lowers.join(':')},upperdir=${paths.upper},workdir=${paths.work}`;
+    let cwd: string | undefined;
+    if (options.length > maxMountOptions) {
+      // Many layers: name them relative to layers/ and mount from there.
+      cwd = ctx.layout.layers;
+      options = `lowerdir=${lowers.map((l) => l.slice(cwd!.length + 1)).join(':')},upperdir=${paths.upper},workdir=${paths.work}`;
+      if (options.length > maxMountOptions) {
+        throw new ImageError(
+          'Unsupported',
+          `image has too many layers (${chainIDs.length}) for one overlay mount`,
+        );
+      }
+    }
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', options, paths.rootfs], { cwd });
+  } catch (err) {
+    await releaseRootfs(ctx, containerDir).catch(() => {});
+    throw err;
+  }
+  return handle;
+}
+
+/** Unmounts a container's rootfs and removes its directories; safe to repeat. */
+export async function releaseRootfs(ctx: StoreContext, containerDir: string): Promise<void> {
+  const paths = containerPaths(containerDir);
+  if ((await mountPoints()).has(paths.rootfs)) {
+    try {
+      await run('umount', [paths.rootfs]);
+    } catch {
+      // Still busy (a process holds a file open): detach it now, the kernel
+      // frees it when the last user goes.
+      await run('umount', ['--lazy', paths.rootfs]);
+    }
+  }
+  if ((await mountPoints()).has(paths.rootfs)) {
+    throw new ImageError('InUse', `${paths.rootfs} is still mounted after unmounting it`);
+  }
+  for (const dir of [paths.rootfs, paths.upper, paths.work, paths.empty])
+    await rm(dir, { recursive: true, force: true });
+  await withStoreLock(ctx.layout, () => removeLease(ctx.layout, paths.lease));
+}
