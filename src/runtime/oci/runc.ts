@@ -1,0 +1,84 @@
+// The OCI runtime binary (runc by default, crun by path) behind a few typed calls.
+// Every call names the runtime's own state root, so orca's containers never mix
+// with another engine's on the same machine.
+import { cleanMessage, runChecked, runCommand } from './command.ts';
+
+export type RuncStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+export interface RuncState {
+  id: string;
+  /** 0 once stopped. */
+  pid: number;
+  status: RuncStatus;
+  created: Date;
+}
+
+export class Runc {
+  readonly path: string;
+  readonly root: string;
+
+  constructor(path: string, root: string) {
+    this.path = path;
+    this.root = root;
+  }
+
+  /** Arguments that select this runtime's state root; conmon passes them on too. */
+  get globalArgs(): string[] {
+    return [`--root=${this.root}`];
+  }
+
+  async version(): Promise<string> {
+    const out = await runChecked(this.path, ['--version']);
+    return /version\s+(\S+)/.exec(out)?.[1] ?? 'unknown';
+  }
+
+  /** undefined when the runtime has no such container. */
+  async state(id: string): Promise<RuncState | undefined> {
+    const r = await runCommand(this.path, [...this.globalArgs, 'state', id]);
+    if (r.code !== 0) {
+      if (/does not exist|not exist/i.test(r.stderr)) return undefined;
+      throw new Error(`${this.path} state ${id}: ${cleanMessage(r.stderr)}`);
+    }
+    return toState(JSON.parse(r.stdout));
+  }
+
+  async list(): Promise<Map<string, RuncState>> {
+    const out = await runChecked(this.path, [...this.globalArgs, 'list', '--format', 'json']);
+    const items = (JSON.parse(out) ?? []) as RawState[];
+    return new Map(items.map((raw) => [raw.id, toState(raw)]));
+  }
+
+  async start(id: string): Promise<void> {
+    await runChecked(this.path, [...this.globalArgs, 'start', id]);
+  }
+
+  /** Signals the container's init (or, with all, every process in its cgroup). A stopped container is fine. */
+  async kill(id: string, signal: string, all = false): Promise<void> {
+    const r = await runCommand(this.path, [
+      ...this.globalArgs,
+      'kill',
+      ...(all ? ['--all'] : []),
+      id,
+      signal,
+    ]);
+    if (r.code !== 0 && !/not running|does not exist|process already finished/i.test(r.stderr)) {
+      throw new Error(`${this.path} kill ${id} ${signal}: ${cleanMessage(r.stderr)}`);
+    }
+  }
+
+  /** Deletes the container and its cgroup; unknown ids are fine. */
+  async delete(id: string): Promise<void> {
+    await runChecked(this.path, [...this.globalArgs, 'delete', '--force', id]);
+  }
+}
+
+interface RawState {
+  id: string;
+  pid: number;
+  status: RuncStatus;
+  created: string;
+}
+
+function toState(raw: RawState): RuncState {
+  return { id: raw.id, pid: raw.pid, status: raw.status, created: new Date(raw.created) };
+}
