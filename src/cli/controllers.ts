@@ -6,6 +6,7 @@ import { Informer } from '../client/informer.ts';
 import { LocalClient } from '../client/local-client.ts';
 import { GarbageCollector } from '../controllers/garbage-collector.ts';
 import { NamespaceController } from '../controllers/namespace-controller.ts';
+import { createScheduler } from '../scheduler/index.ts';
 import type { Logger } from '../util/log.ts';
 
 export async function startControllers(api: ApiServer, logger: Logger, signal: AbortSignal): Promise<void> {
@@ -15,5 +16,11 @@ export async function startControllers(api: ApiServer, logger: Logger, signal: A
   const nsInformer = informers[resources.findIndex((r) => r.kind === 'Namespace')];
   const gc = new GarbageCollector(client, informers, log);
   const ns = new NamespaceController(client, nsInformer, log);
-  await Promise.all([...informers.map((i) => i.run(signal)), gc.run(signal), ns.run(signal)]);
+  const scheduler = createScheduler(new LocalClient(api, 'kube-scheduler'), informers, logger);
+  await Promise.all([
+    ...informers.map((i) => i.run(signal)),
+    gc.run(signal),
+    ns.run(signal),
+    scheduler.run(signal),
+  ]);
 }

@@ -61,10 +61,8 @@ export class WorkQueue {
         this.processing.add(key);
         return key;
       }
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        signal.addEventListener('abort', () => r(), { once: true });
-      });
+      // run() wakes every waiter on abort; no listener per wait.
+      await new Promise<void>((r) => this.waiters.push(r));
     }
     return undefined;
   }
@@ -113,7 +111,12 @@ export class WorkQueue {
         this.finish(key, outcome);
       }
     };
+    const wakeAll = () => {
+      for (const w of this.waiters.splice(0)) w();
+    };
+    signal.addEventListener('abort', wakeAll, { once: true });
     await Promise.all(Array.from({ length: workers }, loop));
+    signal.removeEventListener('abort', wakeAll);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
