@@ -10,7 +10,7 @@ kubeconfig=${ORCA_KUBECONFIG:-/etc/orca/orca.yaml}
 echo "quickstart: importing the example image (busybox, built locally)"
 image_tar=$(mktemp --suffix=.tar)
 trap 'rm -f "$image_tar"' EXIT
-bash scripts/build-test-image.sh "$image_tar" >/dev/null
+bash scripts/build-test-image.sh "$image_tar" localhost/busybox:1.35 >/dev/null
 bin/orca images import --data-dir "$data" "$image_tar"
 
 echo "quickstart: starting orca server (data in $data, kubeconfig $kubeconfig)"

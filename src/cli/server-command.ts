@@ -2,15 +2,24 @@
 // controllers — plus a node agent for this machine unless --disable-agent.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { primaryAddress } from '../agent/node-info.ts';
 import { staticTokens } from '../apiserver/authn.ts';
 import { ApiServer } from '../apiserver/server.ts';
 import { ensurePki, kubeconfig } from '../apiserver/tls.ts';
-import { openStore, startCompactor } from '../store/index.ts';
+import { LocalClient } from '../client/local-client.ts';
+import {
+  DEFAULT_COMPACTION_INTERVAL_MS,
+  DEFAULT_RETAIN_REVISIONS,
+  openStore,
+  startCompactor,
+} from '../store/index.ts';
 import { createLogger, type Level } from '../util/log.ts';
 import { buildAdmission, buildFieldManager } from './api-machinery.ts';
 import { startControllers } from './controllers.ts';
 import { type FlagSpec, helpText, parseFlags, UsageError } from './flags.ts';
+import { runNodeAgent } from './node-agent.ts';
 
 export const serverFlags: FlagSpec[] = [
   {
@@ -85,6 +94,54 @@ export const serverFlags: FlagSpec[] = [
   { name: 'log-level', type: 'string', default: 'info', value: 'LEVEL', help: 'debug, info, warn or error.' },
 ];
 
+// Flags parsed like the others but left out of --help: knobs for benchmarks
+// and tests, not for running a cluster.
+//   --compaction-interval DURATION (e.g. 500ms, 10s, 5m): time between
+//     history compaction rounds; default 5m as kube-apiserver. Each round
+//     compacts to the revision seen one round earlier, so a short interval
+//     lets bench/apiserver.ts trigger a compaction under load on demand.
+export const agentFlags: FlagSpec[] = [
+  {
+    name: 'node-name',
+    type: 'string',
+    default: '',
+    value: 'NAME',
+    help: 'Name of this node (default: the host name).',
+  },
+  {
+    name: 'node-ip',
+    type: 'string',
+    default: '',
+    value: 'IP',
+    help: 'Address the node reports (default: its first non-loopback IPv4 address).',
+  },
+  {
+    name: 'runtime',
+    type: 'string',
+    default: '/usr/sbin/runc',
+    value: 'PATH',
+    help: 'OCI runtime binary: runc, or crun where the cgroup layout suits it.',
+  },
+  {
+    name: 'bridge-name',
+    type: 'string',
+    default: 'orca0',
+    value: 'NAME',
+    help: "Linux bridge the node's pods attach to.",
+  },
+  {
+    name: 'max-pods',
+    type: 'string',
+    default: '110',
+    value: 'N',
+    help: 'Pods this node accepts (its pods capacity).',
+  },
+];
+
+export const hiddenServerFlags: FlagSpec[] = [
+  { name: 'compaction-interval', type: 'string', value: 'DURATION', help: '' },
+];
+
 export interface ServerConfig {
   dataDir: string;
   host: string;
@@ -98,6 +155,26 @@ export interface ServerConfig {
   clusterDomain: string;
   logLevel: Level;
   watchCacheSize: number;
+  compactionIntervalMs: number;
+  agent: AgentFlags;
+}
+
+export interface AgentFlags {
+  nodeName: string;
+  nodeIP: string;
+  runtimePath: string;
+  bridgeName: string;
+  maxPods: number;
+}
+
+export function agentFlagValues(values: Record<string, string | boolean | undefined>): AgentFlags {
+  return {
+    nodeName: (values['node-name'] as string) || hostname().toLowerCase(),
+    nodeIP: (values['node-ip'] as string) || primaryAddress(),
+    runtimePath: values.runtime as string,
+    bridgeName: values['bridge-name'] as string,
+    maxPods: positiveInt('max-pods', values['max-pods'] as string),
+  };
 }
 
 export function parseListen(v: string): { host: string; port: number } {
@@ -137,7 +214,21 @@ export function serverConfig(values: Record<string, string | boolean | undefined
     clusterDomain: values['cluster-domain'] as string,
     logLevel: level as Level,
     watchCacheSize: positiveInt('default-watch-cache-size', values['default-watch-cache-size'] as string),
+    compactionIntervalMs:
+      values['compaction-interval'] === undefined
+        ? DEFAULT_COMPACTION_INTERVAL_MS
+        : duration('compaction-interval', values['compaction-interval'] as string),
+    agent: agentFlagValues(values),
   };
+}
+
+function duration(name: string, v: string): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(v);
+  const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+  const ms = m ? Number(m[1]) * unitMs[m[2] as keyof typeof unitMs] : 0;
+  if (ms < 1)
+    throw new UsageError(`--${name} must be a positive duration such as 500ms, 10s or 5m, got "${v}"`);
+  return ms;
 }
 
 /** The join token agents present; made once and kept in the data dir. */
@@ -151,13 +242,13 @@ function joinToken(dataDir: string): string {
 }
 
 export async function runServerCommand(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, serverFlags);
+  const { values } = parseFlags(argv, [...serverFlags, ...agentFlags, ...hiddenServerFlags]);
   if (values.help) {
     process.stdout.write(
       helpText(
         'orca server [flags]',
         'Run a whole cluster in one process: API server on an embedded store (or etcd), controllers, and a node agent.',
-        serverFlags,
+        [...serverFlags, ...agentFlags],
       ),
     );
     return 0;
@@ -188,13 +279,37 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   mkdirSync(dirname(cfg.kubeconfigPath), { recursive: true });
   writeFileSync(cfg.kubeconfigPath, kubeconfig(api.url, pki, pki.admin), { mode: 0o600 });
   logger.info('kubeconfig written', { path: cfg.kubeconfigPath, server: api.url });
-  const controllers = startControllers(api, logger, controller.signal);
-  const compactor = startCompactor(store, {}, controller.signal, logger.child('compactor'));
+  const controllers = startControllers(api, logger, controller.signal, { clusterCidr: cfg.clusterCidr });
+  const agent = cfg.disableAgent
+    ? Promise.resolve()
+    : runNodeAgent(
+        {
+          client: new LocalClient(api, 'kubelet'),
+          ...cfg.agent,
+          dataDir: cfg.dataDir,
+          clusterDns: cfg.clusterDns,
+          clusterDomain: cfg.clusterDomain,
+          logger,
+        },
+        controller.signal,
+      ).catch((err) => {
+        logger.error('node agent stopped', { err: err as Error, stack: (err as Error)?.stack });
+        controller.abort();
+      });
+  // Retention is a count of revisions, independent of the interval: a short
+  // interval still leaves the usual tail of history for resuming watches.
+  const compactor = startCompactor(
+    store,
+    { intervalMs: cfg.compactionIntervalMs, retainRevisions: DEFAULT_RETAIN_REVISIONS },
+    controller.signal,
+    logger.child('compactor'),
+  );
 
   await new Promise<void>((r) => controller.signal.addEventListener('abort', () => r(), { once: true }));
   logger.info('shutting down');
   await api.stop();
   await controllers;
+  await agent;
   await compactor;
   await store.close();
   return 0;

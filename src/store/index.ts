@@ -3,7 +3,6 @@
 
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from '../util/log.ts';
-import { EtcdStore } from './etcd/etcd-store.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './types.ts';
 
@@ -45,6 +44,8 @@ export async function openStore(endpoint: string, options: OpenStoreOptions): Pr
     .map((e) => e.trim())
     .filter((e) => e !== '');
   if (endpoints.length > 0 && endpoints.every((e) => /^http:\/\/[^/]+\/?$/.test(e))) {
+    // Loaded only for etcd: its gRPC client stack costs a SQLite server ~20 MB of memory for nothing.
+    const { EtcdStore } = await import('./etcd/etcd-store.ts');
     return EtcdStore.open({ endpoints, logger: options.logger });
   }
   throw new Error(

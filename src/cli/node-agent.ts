@@ -1,0 +1,105 @@
+// Builds a node agent from its parts: the OCI runtime, the image store, the
+// pod network on the node's pod CIDR, volumes, and the pod syncer, all talking
+// to the cluster through one Client.
+import { join } from 'node:path';
+import { Agent } from '../agent/agent.ts';
+import { Backoff } from '../agent/backoff.ts';
+import { buildContainerConfig } from '../agent/container-config.ts';
+import { ImagePuller } from '../agent/image-puller.ts';
+import { nodeFacts } from '../agent/node-info.ts';
+import { NodeStatus } from '../agent/node-status.ts';
+import { PodSyncer } from '../agent/pod-sync.ts';
+import { VolumeManager } from '../agent/volumes/index.ts';
+import { EventRecorder } from '../client/events.ts';
+import type { Client } from '../client/types.ts';
+import { ImageStore } from '../images/index.ts';
+import { PodNetwork } from '../network/index.ts';
+import { createOciRuntime } from '../runtime/index.ts';
+import { systemClock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+
+export interface NodeAgentConfig {
+  client: Client;
+  nodeName: string;
+  nodeIP: string;
+  dataDir: string;
+  runtimePath: string;
+  bridgeName: string;
+  clusterDns: string;
+  clusterDomain: string;
+  maxPods: number;
+  logger: Logger;
+}
+
+export async function runNodeAgent(cfg: NodeAgentConfig, signal: AbortSignal): Promise<void> {
+  const log = cfg.logger.child('agent');
+  const clock = systemClock;
+  const runtime = createOciRuntime({
+    stateDir: join(cfg.dataDir, 'runtime'),
+    runtimePath: cfg.runtimePath,
+    logger: log.child('runtime'),
+  });
+  const version = await runtime.version();
+  const images = new ImageStore({ dataDir: cfg.dataDir, logger: log.child('images') });
+  const events = new EventRecorder(cfg.client, log, {
+    component: 'kubelet',
+    host: cfg.nodeName,
+    reportingInstance: cfg.nodeName,
+  });
+  const node = new NodeStatus({
+    client: cfg.client,
+    name: cfg.nodeName,
+    facts: () =>
+      nodeFacts({
+        dataDir: cfg.dataDir,
+        maxPods: cfg.maxPods,
+        runtimeVersion: `${version.name}://${version.version}`,
+        address: cfg.nodeIP,
+      }),
+    clock,
+    logger: log,
+  });
+  const backoff = new Backoff(clock);
+  const volumes = new VolumeManager({
+    podsDir: join(cfg.dataDir, 'pods'),
+    client: cfg.client,
+    logger: log.child('volumes'),
+  });
+  const agent = new Agent({
+    client: cfg.client,
+    nodeName: cfg.nodeName,
+    runtime,
+    node,
+    logger: log,
+    makeSyncer: (n) =>
+      new PodSyncer({
+        client: cfg.client,
+        runtime,
+        images,
+        puller: new ImagePuller(images, cfg.client, new Backoff(clock), events),
+        network: new PodNetwork({
+          bridgeName: cfg.bridgeName,
+          podCIDR: n.spec.podCIDR,
+          stateDir: join(cfg.dataDir, 'network'),
+          clusterDNS: [cfg.clusterDns],
+          clusterDomain: cfg.clusterDomain,
+          logger: log.child('network'),
+        }),
+        volumes,
+        buildConfig: (req) =>
+          buildContainerConfig({
+            ...req,
+            client: cfg.client,
+            node: { name: cfg.nodeName, ip: cfg.nodeIP, allocatable: n.status?.allocatable ?? {} },
+          }),
+        events,
+        backoff,
+        clock,
+        logger: log,
+        podsDir: join(cfg.dataDir, 'pods'),
+        nodeIP: cfg.nodeIP,
+        clusterDomain: cfg.clusterDomain,
+      }),
+  });
+  await Promise.all([events.run(signal), agent.run(signal)]);
+}
