@@ -35,6 +35,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Reuse a data dir (restart tests). */
   dir?: string;
+  /** Run the node agent too (pod tests); default: control plane only. */
+  agent?: boolean;
 }
 
 export async function startOrca(opts: StartOptions = {}): Promise<OrcaServer> {
@@ -49,7 +51,7 @@ export async function startOrca(opts: StartOptions = {}): Promise<OrcaServer> {
     '127.0.0.1:0',
     '--write-kubeconfig',
     kubeconfig,
-    '--disable-agent',
+    ...(opts.agent ? [] : ['--disable-agent']),
     ...(opts.datastore ? ['--datastore-endpoint', opts.datastore] : []),
     ...(opts.extraArgs ?? []),
   ];
