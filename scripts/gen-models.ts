@@ -75,6 +75,10 @@ function parseType(t: string, format: string): FieldType {
       return { kind: 'boolean' };
     case 'IntOrString':
       return { kind: 'int-or-string' };
+    // Serialised as RFC 3339 strings, whatever class the client models give them.
+    case 'V1MicroTime':
+    case 'V1Time':
+      return { kind: 'string', format: 'date-time' };
     case 'any':
     case 'object':
       return { kind: 'any' };

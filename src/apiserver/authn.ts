@@ -26,16 +26,27 @@ export function staticTokens(entries: { token: string; user: UserInfo }[]): Toke
   };
 }
 
-export function authenticate(req: IncomingMessage, tokens: TokenAuthenticator): UserInfo | undefined {
+/**
+ * The user a connection's client certificate names, remembered per TLS
+ * connection: reading the certificate into JS costs more than the rest of
+ * a small request, and it cannot change on a connection (the server refuses
+ * renegotiation). null records a certificate that names nobody.
+ */
+export type CertificateUsers = WeakMap<TLSSocket, UserInfo | null>;
+
+export function authenticate(
+  req: IncomingMessage,
+  tokens: TokenAuthenticator,
+  certificateUsers: CertificateUsers = new WeakMap(),
+): UserInfo | undefined {
   const socket = req.socket as TLSSocket;
   if (socket.authorized) {
-    const cert = socket.getPeerCertificate();
-    const cn = cert?.subject?.CN;
-    if (cn) {
-      const o = cert.subject.O;
-      const groups = Array.isArray(o) ? o : o ? [o] : [];
-      return { name: Array.isArray(cn) ? cn[0] : cn, groups: [...groups, 'system:authenticated'] };
+    let user = certificateUsers.get(socket);
+    if (user === undefined) {
+      user = certificateUser(socket);
+      certificateUsers.set(socket, user);
     }
+    if (user) return { name: user.name, groups: [...user.groups] };
   }
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) {
@@ -43,4 +54,13 @@ export function authenticate(req: IncomingMessage, tokens: TokenAuthenticator): 
     if (user) return { ...user, groups: [...user.groups, 'system:authenticated'] };
   }
   return undefined;
+}
+
+function certificateUser(socket: TLSSocket): UserInfo | null {
+  const cert = socket.getPeerCertificate();
+  const cn = cert?.subject?.CN;
+  if (!cn) return null;
+  const o = cert.subject.O;
+  const groups = Array.isArray(o) ? o : o ? [o] : [];
+  return { name: Array.isArray(cn) ? cn[0] : cn, groups: [...groups, 'system:authenticated'] };
 }

@@ -13,7 +13,7 @@ import { errors, isAlreadyExists, StatusError } from '../api/status.ts';
 import type { Store } from '../store/types.ts';
 import { type Clock, systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { authenticate, type TokenAuthenticator } from './authn.ts';
+import { authenticate, type CertificateUsers, type TokenAuthenticator } from './authn.ts';
 import {
   aggregatedDiscovery,
   apiGroup,
@@ -53,7 +53,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
 }
 
-const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+// /cacerts lets a joining agent fetch the CA, which it checks against the hash in its token.
+const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/', '/cacerts']);
 export const systemUser: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
 
 export class ApiServer {
@@ -68,6 +69,7 @@ export class ApiServer {
   private hubRun?: Promise<void>;
   private ready = false;
   private readonly openapi = new OpenApiV3Service();
+  private readonly certificateUsers: CertificateUsers = new WeakMap();
 
   constructor(options: ApiServerOptions) {
     this.o = options;
@@ -135,6 +137,9 @@ export class ApiServer {
     this.server.headersTimeout = 60_000;
     this.server.requestTimeout = 0;
     this.server.on('clientError', (_err, socket) => socket.destroy());
+    // As upstream's Go server: no renegotiation, so a connection's client
+    // certificate, read once per connection, stays the one it presented.
+    this.server.on('secureConnection', (socket) => socket.disableRenegotiation());
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.o.port, this.o.host, () => resolve());
@@ -194,7 +199,11 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'https://orca');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
     const controller = new AbortController();
-    res.on('close', () => controller.abort());
+    // Aborts work for a client that went away; after a complete answer
+    // there is nothing to stop (and an abort builds a costly DOMException).
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
     let verb = req.method ?? 'GET';
     let resource = '';
     try {
@@ -206,7 +215,7 @@ export class ApiServer {
       ) {
         return this.servePublic(path, res);
       }
-      const user = authenticate(req, this.o.tokens);
+      const user = authenticate(req, this.o.tokens, this.certificateUsers);
       if (!user) throw errors.unauthorized();
       if (path === '/metrics') {
         const text = await this.metrics.registry.metrics();
@@ -245,6 +254,11 @@ export class ApiServer {
   }
 
   private servePublic(path: string, res: ServerResponse): void {
+    if (path === '/cacerts') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(this.o.pki.ca.cert);
+      return;
+    }
     if (path.startsWith('/version')) {
       sendJson(res, 200, {
         ...kubernetesVersion,

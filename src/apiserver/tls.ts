@@ -1,7 +1,7 @@
 // The cluster's PKI, made on first start and reused after: a CA, a serving
 // certificate for every listen address, and an admin client credential.
 // Private keys are written 0600. ECDSA P-256 keeps generation fast.
-import { webcrypto } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -205,4 +205,9 @@ export function kubeconfig(server: string, pki: Pick<ClusterPki, 'ca'>, user: Pe
     `    client-key-data: ${b64(user.key)}`,
     '',
   ].join('\n');
+}
+
+/** Hex SHA-256 of a CA certificate's PEM text: what a join token pins. */
+export function caHash(caPem: string): string {
+  return createHash('sha256').update(caPem).digest('hex');
 }

@@ -1,5 +1,6 @@
 // `orca` entry point: dispatches to the subcommands. Nothing else imports cli/.
 
+import { runAgentCommand } from './agent-command.ts';
 import { UsageError } from './flags.ts';
 import { runImagesCommand } from './images.ts';
 import { runServerCommand } from './server-command.ts';
@@ -11,6 +12,7 @@ whole single-node cluster; more nodes join with \`orca agent\`.
 
 Commands:
   server    Run the API server, controllers, scheduler and (unless --disable-agent) a node agent
+  agent     Run a node agent that joins a cluster (--server URL --token TOKEN)
   images    Manage the local image store: import, pull, ls, rm
 
 Run \`orca <command> --help\` for the flags of each command.
@@ -21,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'server':
       return runServerCommand(rest);
+    case 'agent':
+      return runAgentCommand(rest);
     case 'images':
       return runImagesCommand(rest);
     case undefined:

@@ -1,6 +1,7 @@
 // Builds a node agent from its parts: the OCI runtime, the image store, the
 // pod network on the node's pod CIDR, volumes, and the pod syncer, all talking
 // to the cluster through one Client.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from '../agent/agent.ts';
 import { Backoff } from '../agent/backoff.ts';
@@ -33,6 +34,7 @@ export interface NodeAgentConfig {
 
 export async function runNodeAgent(cfg: NodeAgentConfig, signal: AbortSignal): Promise<void> {
   const log = cfg.logger.child('agent');
+  mkdirSync(cfg.dataDir, { recursive: true });
   const clock = systemClock;
   const runtime = createOciRuntime({
     stateDir: join(cfg.dataDir, 'runtime'),

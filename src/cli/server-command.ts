@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { primaryAddress } from '../agent/node-info.ts';
 import { staticTokens } from '../apiserver/authn.ts';
 import { ApiServer } from '../apiserver/server.ts';
-import { ensurePki, kubeconfig } from '../apiserver/tls.ts';
+import { caHash, ensurePki, kubeconfig } from '../apiserver/tls.ts';
 import { LocalClient } from '../client/local-client.ts';
 import {
   DEFAULT_COMPACTION_INTERVAL_MS,
@@ -231,12 +231,16 @@ function duration(name: string, v: string): number {
   return ms;
 }
 
-/** The join token agents present; made once and kept in the data dir. */
-function joinToken(dataDir: string): string {
+/**
+ * The join token agents present, made once and kept in the data dir:
+ * K10<sha256 of the CA certificate>::<secret>, so an agent that holds it can
+ * check it is talking to this cluster before trusting its CA (as k3s does).
+ */
+function joinToken(dataDir: string, caPem: string): string {
   const file = join(dataDir, 'server', 'token');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const token = randomBytes(24).toString('hex');
+  const token = `K10${caHash(caPem)}::${randomBytes(24).toString('hex')}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return token;
 }
@@ -263,7 +267,7 @@ export async function runServerCommand(argv: string[]): Promise<number> {
 
   const store = await openStore(cfg.datastore, { dataDir: cfg.dataDir, logger: logger.child('store') });
   const pki = await ensurePki(join(cfg.dataDir, 'server', 'tls'), cfg.host);
-  const token = joinToken(cfg.dataDir);
+  const token = joinToken(cfg.dataDir, pki.ca.cert);
   const api = new ApiServer({
     store,
     pki,
@@ -279,6 +283,9 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   mkdirSync(dirname(cfg.kubeconfigPath), { recursive: true });
   writeFileSync(cfg.kubeconfigPath, kubeconfig(api.url, pki, pki.admin), { mode: 0o600 });
   logger.info('kubeconfig written', { path: cfg.kubeconfigPath, server: api.url });
+  logger.info('other nodes join with: orca agent --server URL --token-file FILE', {
+    tokenFile: join(cfg.dataDir, 'server', 'token'),
+  });
   const controllers = startControllers(api, logger, controller.signal, { clusterCidr: cfg.clusterCidr });
   const agent = cfg.disableAgent
     ? Promise.resolve()
