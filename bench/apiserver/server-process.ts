@@ -133,11 +133,11 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
   }
 }
 
-/** bin/orca is a bash script that execs node: by now the spawned PID must be node running main.ts. */
+/** bin/orca is a bash script that execs node: by now the spawned PID must be node running orca's main module. */
 function assertNodeProcess(pid: number): void {
   const exe = basename(readlinkSync(`/proc/${pid}/exe`));
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  if (exe !== 'node' || !cmdline.some((a) => a.endsWith('src/cli/main.ts'))) {
+  if (exe !== 'node' || !cmdline.some((a) => /(src\/cli\/main\.ts|dist\/cli\/main\.js)$/.test(a))) {
     throw new Error(`PID ${pid} is ${exe} (${cmdline.join(' ')}), not the orca node process`);
   }
 }

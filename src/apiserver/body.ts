@@ -3,7 +3,6 @@
 import { parseDocument } from 'yaml';
 import type { KubeObject } from '../api/object.ts';
 import { isObject } from '../api/object.ts';
-import { decodeProtobufObject, isProtobufContentType } from '../api/protobuf/index.ts';
 import { errors, StatusError } from '../api/status.ts';
 import { checkAgainstSchema, duplicateJsonFields } from './field-validation.ts';
 import type { FieldValidation } from './registry/types.ts';
@@ -15,8 +14,12 @@ export interface Decoded {
 }
 
 /** Parses a body of any supported media type into a plain value. */
-export function parseBody(raw: Buffer, contentType: string): Decoded {
-  if (isProtobufContentType(contentType)) return { value: decodeProtobufObject(raw), duplicates: [] };
+export async function parseBody(raw: Buffer, contentType: string): Promise<Decoded> {
+  if (contentType === 'application/vnd.kubernetes.protobuf') {
+    // Loaded on first use: only kubectl create sends protobuf, and the schema is large.
+    const { decodeProtobufObject } = await import('../api/protobuf/index.ts');
+    return { value: decodeProtobufObject(raw), duplicates: [] };
+  }
   const text = raw.toString('utf8');
   if (contentType.includes('yaml')) return parseYaml(text);
   if (contentType === '' || contentType.includes('json')) {

@@ -1,7 +1,7 @@
 // The cluster's PKI, made on first start and reused after: a CA, a serving
 // certificate for every listen address, and an admin client credential.
 // Private keys are written 0600. ECDSA P-256 keeps generation fast.
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -9,10 +9,16 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type X509Lib = typeof import('@peculiar/x509');
+
+/** The certificate library is loaded only when something must be issued: most starts reuse what is on disk. */
+async function x509Lib(): Promise<X509Lib> {
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  return x509;
+}
 
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const tenYears = 10 * 365 * 24 * 3600 * 1000;
@@ -51,6 +57,7 @@ function serial(): string {
 }
 
 async function makeCa(): Promise<Pem> {
+  const x509 = await x509Lib();
   const kp = await keys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -80,9 +87,10 @@ async function issue(
   usage: 'server' | 'client',
   sans: { dns: string[]; ips: string[] },
 ): Promise<Pem> {
+  const x509 = await x509Lib();
   const kp = await keys();
   const caCert = new x509.X509Certificate(ca.cert);
-  const extensions: x509.Extension[] = [
+  const extensions: InstanceType<X509Lib['Extension']>[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(
       x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
@@ -149,8 +157,12 @@ function save(dir: string, name: string, pem: Pem): void {
 }
 
 function coversAll(pem: Pem, names: { dns: string[]; ips: string[] }): boolean {
-  const ext = new x509.X509Certificate(pem.cert).getExtension(x509.SubjectAlternativeNameExtension);
-  const have = new Set((ext?.names.items ?? []).map((n) => `${n.type}:${n.value}`));
+  // Node's own parser reads "DNS:a, IP Address:1.2.3.4" — enough to compare.
+  const have = new Set(
+    (new X509Certificate(pem.cert).subjectAltName ?? '')
+      .split(', ')
+      .map((n) => n.replace(/^IP Address:/, 'ip:').replace(/^DNS:/, 'dns:')),
+  );
   return names.dns.every((d) => have.has(`dns:${d}`)) && names.ips.every((i) => have.has(`ip:${i}`));
 }
 

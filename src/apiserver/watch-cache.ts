@@ -254,18 +254,28 @@ export class WatchCacheHub {
     return this.caches.find((c) => key.startsWith(c.prefix))?.cache;
   }
 
+  /**
+   * Lists everything into the caches. Its own function so that the raw list
+   * (every stored value) is garbage as soon as the caches hold the objects,
+   * rather than for as long as the watch that follows runs.
+   */
+  private async relist(): Promise<number> {
+    const listed = await this.store.list('/registry/');
+    const byCache = new Map<WatchCache, StoredObject[]>(this.caches.map((c) => [c.cache, []]));
+    for (const s of listed.items) {
+      const c = this.cacheFor(s.key);
+      if (c) byCache.get(c)!.push(s);
+    }
+    for (const [cache, items] of byCache) cache.reset(items, listed.revision);
+    return listed.revision;
+  }
+
   /** Runs until `signal` aborts; relists whenever the store watch breaks. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        const listed = await this.store.list('/registry/');
-        const byCache = new Map<WatchCache, StoredObject[]>(this.caches.map((c) => [c.cache, []]));
-        for (const s of listed.items) {
-          const c = this.cacheFor(s.key);
-          if (c) byCache.get(c)!.push(s);
-        }
-        for (const [cache, items] of byCache) cache.reset(items, listed.revision);
-        for await (const e of this.store.watch('/registry/', listed.revision, signal)) {
+        const revision = await this.relist();
+        for await (const e of this.store.watch('/registry/', revision, signal)) {
           this.cacheFor(e.object.key)?.apply(e);
           for (const c of this.caches) c.cache.advance(e.revision);
         }

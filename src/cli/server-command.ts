@@ -1,7 +1,7 @@
 // `orca server`: the whole control plane in one process — store, API server,
 // controllers — plus a node agent for this machine unless --disable-agent.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { primaryAddress } from '../agent/node-info.ts';
@@ -19,7 +19,6 @@ import { createLogger, type Level } from '../util/log.ts';
 import { buildAdmission, buildFieldManager } from './api-machinery.ts';
 import { startControllers } from './controllers.ts';
 import { type FlagSpec, helpText, parseFlags, UsageError } from './flags.ts';
-import { runNodeAgent } from './node-agent.ts';
 
 export const serverFlags: FlagSpec[] = [
   {
@@ -281,7 +280,9 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   });
   await api.start(controller.signal);
   mkdirSync(dirname(cfg.kubeconfigPath), { recursive: true });
-  writeFileSync(cfg.kubeconfigPath, kubeconfig(api.url, pki, pki.admin), { mode: 0o600 });
+  // Written whole under another name, then renamed: a reader never sees half a kubeconfig.
+  writeFileSync(`${cfg.kubeconfigPath}.tmp`, kubeconfig(api.url, pki, pki.admin), { mode: 0o600 });
+  renameSync(`${cfg.kubeconfigPath}.tmp`, cfg.kubeconfigPath);
   logger.info('kubeconfig written', { path: cfg.kubeconfigPath, server: api.url });
   logger.info('other nodes join with: orca agent --server URL --token-file FILE', {
     tokenFile: join(cfg.dataDir, 'server', 'token'),
@@ -289,20 +290,25 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   const controllers = startControllers(api, logger, controller.signal, { clusterCidr: cfg.clusterCidr });
   const agent = cfg.disableAgent
     ? Promise.resolve()
-    : runNodeAgent(
-        {
-          client: new LocalClient(api, 'kubelet'),
-          ...cfg.agent,
-          dataDir: cfg.dataDir,
-          clusterDns: cfg.clusterDns,
-          clusterDomain: cfg.clusterDomain,
-          logger,
-        },
-        controller.signal,
-      ).catch((err) => {
-        logger.error('node agent stopped', { err: err as Error, stack: (err as Error)?.stack });
-        controller.abort();
-      });
+    : // The agent's modules (images, runtime, network) are loaded only when it runs.
+      import('./node-agent.ts')
+        .then(({ runNodeAgent }) =>
+          runNodeAgent(
+            {
+              client: new LocalClient(api, 'kubelet'),
+              ...cfg.agent,
+              dataDir: cfg.dataDir,
+              clusterDns: cfg.clusterDns,
+              clusterDomain: cfg.clusterDomain,
+              logger,
+            },
+            controller.signal,
+          ),
+        )
+        .catch((err) => {
+          logger.error('node agent stopped', { err: err as Error, stack: (err as Error)?.stack });
+          controller.abort();
+        });
   // Retention is a count of revisions, independent of the interval: a short
   // interval still leaves the usual tail of history for resuming watches.
   const compactor = startCompactor(

@@ -243,7 +243,7 @@ export async function decodeObjectBody(
 ): Promise<KubeObject> {
   const raw = await readBody(req);
   if (raw.length === 0) throw errors.badRequest('the request body is empty: an object is required');
-  const decoded = parseBody(raw, mediaType(req.headers['content-type']));
+  const decoded = await parseBody(raw, mediaType(req.headers['content-type']));
   const obj = asObject(decoded.value);
   const mode = parseFieldValidation(q.get('fieldValidation'));
   checkFields(
@@ -267,7 +267,7 @@ export async function decodePatch(
     );
   }
   const raw = await readBody(req);
-  const decoded = parseBody(
+  const decoded = await parseBody(
     raw,
     type === 'application/apply-patch+yaml' ? 'application/yaml' : 'application/json',
   );
@@ -279,7 +279,7 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<
   let opts: DeleteOptions = {};
   if (raw.length)
     opts = asObject(
-      parseBody(raw, mediaType(req.headers['content-type'])).value,
+      (await parseBody(raw, mediaType(req.headers['content-type']))).value,
       'DeleteOptions',
     ) as unknown as DeleteOptions;
   const grace = q.get('gracePeriodSeconds');

@@ -91,7 +91,7 @@ export async function handleSubresource(
       if (a.verb === 'create') {
         const raw = await readBody(req);
         const ev = raw.length
-          ? asObject(parseBody(raw, mediaType(req.headers['content-type'])).value)
+          ? asObject((await parseBody(raw, mediaType(req.headers['content-type']))).value)
           : undefined;
         await reg.delete(ns, name, ev?.deleteOptions ?? {}, ctx);
         return sendJson(res, 201, {
@@ -151,7 +151,7 @@ async function scale(
   let change: (s: KubeObject) => KubeObject;
   if (a.verb === 'update') {
     const raw = await readBody(req);
-    const body = asObject(parseBody(raw, mediaType(req.headers['content-type'])).value);
+    const body = asObject((await parseBody(raw, mediaType(req.headers['content-type']))).value);
     change = () => body;
   } else if (a.verb === 'patch') {
     const { type, body } = await decodePatch(req, q);
@@ -203,7 +203,7 @@ async function bind(
   clock: Clock,
 ): Promise<void> {
   const raw = await readBody(req);
-  const binding = asObject(parseBody(raw, mediaType(req.headers['content-type'])).value);
+  const binding = asObject((await parseBody(raw, mediaType(req.headers['content-type']))).value);
   await bindPod(reg, ns, name, binding, ctx, clock);
   sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

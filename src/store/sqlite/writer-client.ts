@@ -76,7 +76,10 @@ export class WriterClient {
 
   static async start(options: WriterClientOptions): Promise<WriterClient> {
     const startup: WriterStartup = { path: options.path };
-    const worker = new Worker(new URL('./writer-worker.ts', import.meta.url), { workerData: startup });
+    const worker = new Worker(
+      new URL(import.meta.url.endsWith('.ts') ? './writer-worker.ts' : './writer-worker.js', import.meta.url),
+      { workerData: startup },
+    );
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     const ready = await new Promise<WriterReply>((resolve, reject) => {
       worker.once('message', resolve);
