@@ -6,11 +6,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../api/object.ts';
 import { OpenApiV3Service } from '../api/openapi/index.ts';
 import { type ResourceInfo, resources, storageKey, storagePrefix } from '../api/resources.ts';
 import { errors, isAlreadyExists, StatusError } from '../api/status.ts';
 import type { Store } from '../store/types.ts';
+import type { StreamServer } from '../streams/index.ts';
+import { rejectUpgrade } from '../streams/index.ts';
 import { type Clock, systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { authenticate, type CertificateUsers, type TokenAuthenticator } from './authn.ts';
@@ -23,7 +26,6 @@ import {
   wantsAggregated,
 } from './discovery.ts';
 import { handleResource, type RestDeps } from './handlers/rest.ts';
-import type { StreamRouter } from './handlers/subresources.ts';
 import { sendError, sendJson } from './http.ts';
 import { type ApiMetrics, createApiMetrics } from './metrics.ts';
 import { namespaceGate } from './namespace-gate.ts';
@@ -46,7 +48,8 @@ export interface ApiServerOptions {
   fields: FieldManager;
   logger: Logger;
   clock?: Clock;
-  streams?: StreamRouter;
+  /** Serves pods' log, exec, attach and port-forward streams (plain requests and upgrades). */
+  streams?: StreamServer;
   /** Events each resource's watch cache keeps for resuming watches. */
   watchCacheSize?: number;
   /** How often idle watches get a BOOKMARK (upstream: about a minute). */
@@ -137,6 +140,9 @@ export class ApiServer {
     this.server.headersTimeout = 60_000;
     this.server.requestTimeout = 0;
     this.server.on('clientError', (_err, socket) => socket.destroy());
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.handleUpgrade(req, socket, head).catch((err) => rejectUpgrade(socket, err));
+    });
     // As upstream's Go server: no renegotiation, so a connection's client
     // certificate, read once per connection, stays the one it presented.
     this.server.on('secureConnection', (socket) => socket.disableRenegotiation());
@@ -251,6 +257,30 @@ export class ApiServer {
       if (verb !== 'watch')
         this.metrics.latency.observe({ verb, resource }, (performance.now() - started) / 1000);
     }
+  }
+
+  /** exec, attach and port-forward arrive as WebSocket (or SPDY) upgrades of pods/NAME/<kind>. */
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://orca');
+    const user = authenticate(req, this.o.tokens);
+    if (!user) throw errors.unauthorized();
+    const a = parseApiPath(req.method ?? 'GET', url.pathname, url.searchParams);
+    const kind = a?.subresource;
+    if (
+      !a ||
+      a.group !== '' ||
+      a.resource !== 'pods' ||
+      !a.name ||
+      (kind !== 'exec' && kind !== 'attach' && kind !== 'portforward' && kind !== 'log')
+    ) {
+      throw new StatusError('NotFound', 'the server could not find the requested resource');
+    }
+    if (!this.o.streams) throw errors.unavailable('no node agent serves pod streams');
+    const pod = await this.registry(resources.find((r) => r.kind === 'Pod' && r.group === '')!).get(
+      a.namespace,
+      a.name,
+    );
+    await this.o.streams.handleUpgrade(kind, pod, req, socket, head, url.searchParams);
   }
 
   private servePublic(path: string, res: ServerResponse): void {

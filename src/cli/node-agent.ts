@@ -15,7 +15,7 @@ import { EventRecorder } from '../client/events.ts';
 import type { Client } from '../client/types.ts';
 import { ImageStore } from '../images/index.ts';
 import { PodNetwork } from '../network/index.ts';
-import { createOciRuntime } from '../runtime/index.ts';
+import { createOciRuntime, type Runtime } from '../runtime/index.ts';
 import { systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 
@@ -30,6 +30,8 @@ export interface NodeAgentConfig {
   clusterDomain: string;
   maxPods: number;
   logger: Logger;
+  /** Called once the runtime exists, so the API server can reach this node's pod streams. */
+  onRuntime?: (runtime: Runtime) => void;
 }
 
 export async function runNodeAgent(cfg: NodeAgentConfig, signal: AbortSignal): Promise<void> {
@@ -42,6 +44,7 @@ export async function runNodeAgent(cfg: NodeAgentConfig, signal: AbortSignal): P
     logger: log.child('runtime'),
   });
   const version = await runtime.version();
+  cfg.onRuntime?.(runtime);
   const images = new ImageStore({ dataDir: cfg.dataDir, logger: log.child('images') });
   const events = new EventRecorder(cfg.client, log, {
     component: 'kubelet',

@@ -5,16 +5,19 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { primaryAddress } from '../agent/node-info.ts';
+import { podStreams } from '../agent/pod-streams.ts';
 import { staticTokens } from '../apiserver/authn.ts';
 import { ApiServer } from '../apiserver/server.ts';
 import { caHash, ensurePki, kubeconfig } from '../apiserver/tls.ts';
 import { LocalClient } from '../client/local-client.ts';
+import type { Runtime } from '../runtime/types.ts';
 import {
   DEFAULT_COMPACTION_INTERVAL_MS,
   DEFAULT_RETAIN_REVISIONS,
   openStore,
   startCompactor,
 } from '../store/index.ts';
+import { createStreamServer, NodeStreamError } from '../streams/index.ts';
 import { createLogger, type Level } from '../util/log.ts';
 import { buildAdmission, buildFieldManager } from './api-machinery.ts';
 import { startControllers } from './controllers.ts';
@@ -267,6 +270,20 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   const store = await openStore(cfg.datastore, { dataDir: cfg.dataDir, logger: logger.child('store') });
   const pki = await ensurePki(join(cfg.dataDir, 'server', 'tls'), cfg.host);
   const token = joinToken(cfg.dataDir, pki.ca.cert);
+  // Pod streams of this machine's pods are served by the in-process agent's runtime.
+  let localRuntime: Runtime | undefined;
+  const streams = createStreamServer({
+    log: logger.child('streams'),
+    resolve: async (pod) => {
+      if (pod.spec?.nodeName === cfg.agent.nodeName && localRuntime) {
+        return podStreams({ runtime: localRuntime, nodeIP: cfg.agent.nodeIP }, pod);
+      }
+      throw new NodeStreamError(
+        `pod "${pod.metadata.name}" runs on node "${pod.spec?.nodeName}", whose agent this server cannot reach for streams yet`,
+        503,
+      );
+    },
+  });
   const api = new ApiServer({
     store,
     pki,
@@ -277,6 +294,7 @@ export async function runServerCommand(argv: string[]): Promise<number> {
     fields: buildFieldManager(),
     logger,
     watchCacheSize: cfg.watchCacheSize,
+    streams,
   });
   await api.start(controller.signal);
   mkdirSync(dirname(cfg.kubeconfigPath), { recursive: true });
@@ -301,6 +319,9 @@ export async function runServerCommand(argv: string[]): Promise<number> {
               clusterDns: cfg.clusterDns,
               clusterDomain: cfg.clusterDomain,
               logger,
+              onRuntime: (r) => {
+                localRuntime = r;
+              },
             },
             controller.signal,
           ),
