@@ -45,11 +45,17 @@ export class Agent {
     let node = await this.o.node.register(signal);
     while (!node.spec?.podCIDR && !signal.aborted) {
       await new Promise((r) => setTimeout(r, 100));
-      node = (await client.get(resources.find((r) => r.kind === 'Node')!, undefined, nodeName, signal)) ?? node;
+      node =
+        (await client.get(resources.find((r) => r.kind === 'Node')!, undefined, nodeName, signal)) ?? node;
     }
     if (signal.aborted) return;
     this.syncer = this.o.makeSyncer(node);
-    const informer = new Informer(client, pods, { fieldSelector: `spec.nodeName=${nodeName}` }, this.log.child('pods'));
+    const informer = new Informer(
+      client,
+      pods,
+      { fieldSelector: `spec.nodeName=${nodeName}` },
+      this.log.child('pods'),
+    );
     this.informer = informer;
     const workers = new PodWorkers((pod, s) => this.syncPod(pod as Tombstone, s), signal, this.log);
     informer.on({
@@ -78,7 +84,13 @@ export class Agent {
       await syncer.stopPod(pod, grace, 'deleted');
       await syncer.cleanup(uid);
       // The node confirms the pod is gone: the API object may now be removed.
-      await client.delete(pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } }, signal);
+      await client.delete(
+        pods,
+        pod.metadata.namespace,
+        pod.metadata.name!,
+        { gracePeriodSeconds: 0, preconditions: { uid } },
+        signal,
+      );
       return {};
     }
     return syncer.sync(pod, signal);
@@ -89,7 +101,10 @@ export class Agent {
     const known = new Set(this.informer!.list().map((p) => p.metadata.uid));
     for (const sb of await this.o.runtime.listSandboxes()) {
       if (known.has(sb.podUid)) continue;
-      this.log.info('removing pod that is no longer bound here', { podUid: sb.podUid, pod: `${sb.namespace}/${sb.name}` });
+      this.log.info('removing pod that is no longer bound here', {
+        podUid: sb.podUid,
+        pod: `${sb.namespace}/${sb.name}`,
+      });
       await this.syncer!.cleanup(sb.podUid);
     }
     for (const uid of workers.uids()) if (!known.has(uid)) workers.forget(uid);
@@ -103,10 +118,14 @@ export class Agent {
     while (!signal.aborted) {
       await new Promise<void>((r) => {
         const t = setTimeout(r, every);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          r();
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            r();
+          },
+          { once: true },
+        );
       });
       if (signal.aborted) break;
       try {

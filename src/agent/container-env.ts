@@ -99,11 +99,8 @@ async function envValue(
   );
 }
 
-/**
- * The variables the agent sets (image Env is merged later, under these).
- * Service link variables are not made yet.
- */
-// TODO(services): add service link variables (FOO_SERVICE_HOST …) once Services are served.
+// TODO(services): add service link variables (FOO_SERVICE_HOST …, enableServiceLinks) once Services are served.
+/** The variables the agent sets (image Env is merged later, under these). */
 export async function containerEnv(ctx: EnvContext): Promise<EnvVar[]> {
   const env = new Map<string, string>();
   for (const from of ctx.container.envFrom ?? []) await addEnvFrom(ctx, from, env);

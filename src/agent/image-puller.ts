@@ -13,12 +13,23 @@ const secrets = resources.find((r) => r.kind === 'Secret' && r.group === '')!;
 
 export interface EventSink {
   /** fieldPath names the container, e.g. spec.containers{web}, as the kubelet's events do. */
-  event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, opts?: { fieldPath?: string }): void;
+  event(
+    obj: KubeObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    opts?: { fieldPath?: string },
+  ): void;
 }
 
 export type PullOutcome =
   | { kind: 'ready'; imageID: string; image: string }
-  | { kind: 'failed'; reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName'; message: string; retryAfterMs?: number };
+  | {
+      kind: 'failed';
+      reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName';
+      message: string;
+      retryAfterMs?: number;
+    };
 
 export class ImagePuller {
   private readonly images: ImageStore;
@@ -49,12 +60,21 @@ export class ImagePuller {
   }
 
   /** fieldPath names the container in the pod (spec.containers{web}) for the events. */
-  async ensure(pod: KubeObject, container: { name: string; image: string; imagePullPolicy?: string }, fieldPath: string, signal: AbortSignal): Promise<PullOutcome> {
+  async ensure(
+    pod: KubeObject,
+    container: { name: string; image: string; imagePullPolicy?: string },
+    fieldPath: string,
+    signal: AbortSignal,
+  ): Promise<PullOutcome> {
     let ref: string;
     try {
       ref = normalizeReference(container.image);
     } catch (err) {
-      return { kind: 'failed', reason: 'InvalidImageName', message: `Failed to apply default image tag "${container.image}": ${(err as Error).message}` };
+      return {
+        kind: 'failed',
+        reason: 'InvalidImageName',
+        message: `Failed to apply default image tag "${container.image}": ${(err as Error).message}`,
+      };
     }
     const policy = (container.imagePullPolicy ?? 'IfNotPresent') as 'Always' | 'IfNotPresent' | 'Never';
     const present = await this.images.has(ref);
@@ -65,8 +85,19 @@ export class ImagePuller {
         return { kind: 'failed', reason: 'ErrImageNeverPull', message };
       }
       const info = await this.images.imageConfig(ref);
-      if (policy !== 'Always') this.events.event(pod, 'Normal', 'Pulled', `Container image "${container.image}" already present on machine`, { fieldPath });
-      return { kind: 'ready', imageID: info.repoDigests[0] ?? info.imageID, image: info.references[0] ?? ref };
+      if (policy !== 'Always')
+        this.events.event(
+          pod,
+          'Normal',
+          'Pulled',
+          `Container image "${container.image}" already present on machine`,
+          { fieldPath },
+        );
+      return {
+        kind: 'ready',
+        imageID: info.repoDigests[0] ?? info.imageID,
+        image: info.references[0] ?? ref,
+      };
     }
     const key = `pull/${ref}`;
     const wait = this.backoff.remaining(key);
@@ -83,8 +114,18 @@ export class ImagePuller {
       this.backoff.forget(key);
       const info = await this.images.imageConfig(result.reference);
       const secs = ((performance.now() - started) / 1000).toFixed(3);
-      this.events.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${container.image}" in ${secs}s`, { fieldPath });
-      return { kind: 'ready', imageID: info.repoDigests[0] ?? info.imageID, image: info.references[0] ?? ref };
+      this.events.event(
+        pod,
+        'Normal',
+        'Pulled',
+        `Successfully pulled image "${container.image}" in ${secs}s`,
+        { fieldPath },
+      );
+      return {
+        kind: 'ready',
+        imageID: info.repoDigests[0] ?? info.imageID,
+        image: info.references[0] ?? ref,
+      };
     } catch (err) {
       this.backoff.next(key);
       const message = `Failed to pull image "${container.image}": ${(err as Error).message}`;

@@ -7,9 +7,7 @@ import type { Logger } from '../util/log.ts';
 
 export type SyncResult = { requeueAfterMs?: number };
 
-export interface PodSyncFn {
-  (pod: KubeObject, signal: AbortSignal): Promise<SyncResult>;
-}
+export type PodSyncFn = (pod: KubeObject, signal: AbortSignal) => Promise<SyncResult>;
 
 interface Worker {
   pod: KubeObject;
@@ -76,7 +74,11 @@ export class PodWorkers {
         try {
           result = await this.sync(w.pod, this.signal);
         } catch (err) {
-          this.log.warn('pod sync failed', { pod: `${w.pod.metadata.namespace}/${w.pod.metadata.name}`, err: err as Error, stack: (err as Error)?.stack });
+          this.log.warn('pod sync failed', {
+            pod: `${w.pod.metadata.namespace}/${w.pod.metadata.name}`,
+            err: err as Error,
+            stack: (err as Error)?.stack,
+          });
           result = { requeueAfterMs: 1000 };
         }
         if (result.requeueAfterMs !== undefined && !w.pending && this.workers.get(uid) === w) {

@@ -11,6 +11,7 @@
 
 import { join } from 'node:path';
 import { digestHex } from './digest.ts';
+import { LocalTurns } from './lock.ts';
 
 export interface StoreLayout {
   root: string;
@@ -20,6 +21,8 @@ export interface StoreLayout {
   leases: string;
   index: string;
   lock: string;
+  /** Callers in this process take turns at `lock` here, so only other processes are polled for. */
+  lockTurns: LocalTurns;
 }
 
 export function storeLayout(dataDir: string): StoreLayout {
@@ -32,6 +35,7 @@ export function storeLayout(dataDir: string): StoreLayout {
     leases: join(root, 'leases'),
     index: join(root, 'index.json'),
     lock: join(root, 'lock'),
+    lockTurns: new LocalTurns(),
   };
 }
 

@@ -50,8 +50,41 @@ async function breakIfStale(layout: StoreLayout, token: string): Promise<void> {
   await rm(aside, { force: true });
 }
 
+/**
+ * A first-come, first-served queue for one process's callers of a store's
+ * lock. Without it they would all poll the lock file with growing sleeps, and
+ * with many containers starting at once each waits far longer than the work
+ * under the lock takes.
+ */
+export class LocalTurns {
+  #tail: Promise<void> = Promise.resolve();
+
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const before = this.#tail;
+    let done!: () => void;
+    this.#tail = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    try {
+      await before;
+      signal?.throwIfAborted();
+      return await fn();
+    } finally {
+      done();
+    }
+  }
+}
+
 /** Runs `fn` holding the store lock. Keep `fn` short: other processes wait. */
-export async function withStoreLock<T>(
+export function withStoreLock<T>(
+  layout: StoreLayout,
+  fn: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  return layout.lockTurns.run(() => holdingLockFile(layout, fn, signal), signal);
+}
+
+async function holdingLockFile<T>(
   layout: StoreLayout,
   fn: () => Promise<T>,
   signal?: AbortSignal,

@@ -1,7 +1,8 @@
 // Mount points as the kernel reports them in /proc/self/mountinfo (field 5,
 // with spaces, tabs, newlines and backslashes written as octal escapes).
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 function unescapeMountPath(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
@@ -15,6 +16,21 @@ export async function mountPoints(): Promise<Set<string>> {
     if (field) points.add(unescapeMountPath(field));
   }
   return points;
+}
+
+/**
+ * Whether a filesystem is mounted on `path`: it then lives on another device
+ * than its parent directory (an overlay always does). Two stat calls instead
+ * of reading the whole mount table, which grows with every container.
+ */
+export async function isMountPoint(path: string): Promise<boolean> {
+  try {
+    const [self, parent] = await Promise.all([stat(path), stat(dirname(path))]);
+    return self.dev !== parent.dev || self.ino === parent.ino;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ import { ensureLayers } from './ingest.ts';
 import { layerPath } from './layout.ts';
 import { removeLease, writeLease } from './leases.ts';
 import { withStoreLock } from './lock.ts';
-import { mountPoints } from './mounts.ts';
+import { isMountPoint } from './mounts.ts';
 
 const run = promisify(execFile);
 // mount(2) takes its options in one page; stay clear of the 4096-byte limit.
@@ -71,7 +71,7 @@ export async function prepareRootfs(
     release: () => releaseRootfs(ctx, containerDir),
     cleanup: () => releaseRootfs(ctx, containerDir),
   };
-  if ((await mountPoints()).has(paths.rootfs)) return handle; // prepared before (e.g. by an agent that restarted)
+  if (await isMountPoint(paths.rootfs)) return handle; // prepared before (e.g. by an agent that restarted)
 
   const chainIDs = image.layers.map((l) => l.chainID);
   await withStoreLock(
@@ -119,7 +119,7 @@ export async function prepareRootfs(
 /** Unmounts a container's rootfs and removes its directories; safe to repeat. */
 export async function releaseRootfs(ctx: StoreContext, containerDir: string): Promise<void> {
   const paths = containerPaths(containerDir);
-  if ((await mountPoints()).has(paths.rootfs)) {
+  if (await isMountPoint(paths.rootfs)) {
     try {
       await run('umount', [paths.rootfs]);
     } catch {
@@ -128,7 +128,7 @@ export async function releaseRootfs(ctx: StoreContext, containerDir: string): Pr
       await run('umount', ['--lazy', paths.rootfs]);
     }
   }
-  if ((await mountPoints()).has(paths.rootfs)) {
+  if (await isMountPoint(paths.rootfs)) {
     throw new ImageError('InUse', `${paths.rootfs} is still mounted after unmounting it`);
   }
   for (const dir of [paths.rootfs, paths.upper, paths.work, paths.empty])

@@ -1,8 +1,10 @@
 // The node's pod network as a CNI configuration list: a bridge that is the
 // pods' gateway and masquerades their traffic off the pod CIDR, host-local
-// addresses from the node's /24, the firewall plugin so pods still forward
-// on hosts whose FORWARD policy is DROP, portmap for hostPorts, and loopback
-// so `lo` is up in every pod.
+// addresses from the node's /24, portmap for hostPorts, and loopback so `lo`
+// is up in every pod. Forwarding on hosts whose FORWARD policy is DROP is
+// allowed for the whole pod range by forward-rules.ts rather than per pod by
+// the firewall plugin (records of pods set up with it still list it, so their
+// DEL still runs it).
 
 import type { NetworkConfigList, PluginConfig } from './cni-chain.ts';
 
@@ -40,7 +42,6 @@ export function podNetworkList(o: PodNetworkListOptions): NetworkConfigList {
     name: o.networkName,
     plugins: [
       bridge,
-      { type: 'firewall' },
       ...(o.withPortMappings ? [{ type: 'portmap', capabilities: { portMappings: true }, snat: true }] : []),
       { type: 'loopback' },
     ],

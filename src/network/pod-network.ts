@@ -11,6 +11,7 @@ import type { Logger } from '../util/log.ts';
 import { gatewayOf, parseIpv4Cidr } from './cidr.ts';
 import { addNetworkList, checkNetworkList, delNetworkList } from './cni-chain.ts';
 import { podNetworkList } from './conflist.ts';
+import { ensureForwardRules } from './forward-rules.ts';
 import { createNetns, deleteLink, deleteNetns, netnsExists, netnsPath } from './netns.ts';
 import { attachmentOf, chainRuntime, podAddress, resultFromLease } from './pod-cni.ts';
 import { type HostPort, type PodNetworkRecord, PodRecords } from './pod-records.ts';
@@ -77,6 +78,8 @@ export class PodNetwork {
   readonly #log: Logger;
   /** Per-pod operation chains: setUp and tearDown of one pod never overlap. */
   readonly #busy = new Map<string, Promise<unknown>>();
+  /** The pod range's forwarding rules, made by the first setUp (again after teardownAll). */
+  #forwardRules?: Promise<void>;
 
   constructor(options: PodNetworkOptions) {
     const { network, prefix } = parseIpv4Cidr(options.podCIDR);
@@ -109,6 +112,24 @@ export class PodNetwork {
    */
   setUp(request: PodNetworkRequest, signal?: AbortSignal): Promise<PodAttachment> {
     return this.#exclusive(request.podUid, () => this.#setUp(request, signal));
+  }
+
+  /**
+   * setUp for a caller that starts the pod's sandbox while the CNI plugins
+   * run: resolves as soon as the pod's namespace exists (the sandbox joins it
+   * by path), with the rest of the setUp still under way in `attachment`.
+   * The caller must await `attachment`; if it fails, everything setUp made
+   * is already undone, and a sandbox started in the namespace is the
+   * caller's to remove.
+   */
+  async setUpStaged(
+    request: PodNetworkRequest,
+    signal?: AbortSignal,
+  ): Promise<{ netnsPath: string; attachment: Promise<PodAttachment> }> {
+    const { promise: namespace, resolve, reject } = Promise.withResolvers<string>();
+    const attachment = this.#exclusive(request.podUid, () => this.#setUp(request, signal, resolve));
+    attachment.catch(reject);
+    return { netnsPath: await namespace, attachment };
   }
 
   /** Undoes setUp. Idempotent: unknown pods and missing namespaces are fine. */
@@ -162,20 +183,30 @@ export class PodNetwork {
       });
     }
     await sweepRules({ networkName: this.bridgeName, podCIDR: this.podCIDR }, signal);
+    this.#forwardRules = undefined;
     await deleteLink(this.bridgeName, signal);
     if (firstError) throw firstError;
     await rm(this.#ipamDir, { recursive: true, force: true });
     await rm(path.join(this.#stateDir, 'pods'), { recursive: true, force: true });
   }
 
-  async #setUp(request: PodNetworkRequest, signal?: AbortSignal): Promise<PodAttachment> {
+  /** `onNamespace` hears of the pod's namespace once it exists, before the CNI plugins run. */
+  async #setUp(
+    request: PodNetworkRequest,
+    signal?: AbortSignal,
+    onNamespace?: (netnsPath: string) => void,
+  ): Promise<PodAttachment> {
     const existing = await this.#records.get(request.podUid);
-    if (existing?.state === 'ready' && (await netnsExists(existing.netnsName))) return attachmentOf(existing);
+    if (existing?.state === 'ready' && (await netnsExists(existing.netnsName))) {
+      onNamespace?.(netnsPath(existing.netnsName));
+      return attachmentOf(existing);
+    }
     if (existing) await this.#tearDown(existing, signal);
 
     const netnsName = this.netnsName(request.podUid);
     // A namespace without a record was never handed to CNI: nothing else to undo.
-    await deleteNetns(netnsName, signal);
+    // Checked first, as it is almost never there: `ip netns delete` is a process to start.
+    if (await netnsExists(netnsName)) await deleteNetns(netnsName, signal);
     const hostPorts = (request.hostPorts ?? []).filter((p) => p.hostPort > 0);
     await mkdir(this.#ipamDir, { recursive: true, mode: 0o700 });
     const record: PodNetworkRecord = {
@@ -199,7 +230,9 @@ export class PodNetwork {
     };
     await this.#records.put(record);
     try {
-      await createNetns(netnsName, signal);
+      await this.#ensureForwardRules(signal);
+      const createdNetns = await createNetns(netnsName, signal);
+      onNamespace?.(createdNetns);
       const result = await addNetworkList(
         this.#binDir,
         record.networkList,
@@ -240,6 +273,14 @@ export class PodNetwork {
     await deleteNetns(record.netnsName, signal);
     await this.#records.remove(record.podUid);
     this.#log.info('pod network torn down', { pod: `${record.namespace}/${record.name}` });
+  }
+
+  #ensureForwardRules(signal?: AbortSignal): Promise<void> {
+    this.#forwardRules ??= ensureForwardRules(this.bridgeName, this.podCIDR, signal).catch((err: unknown) => {
+      this.#forwardRules = undefined;
+      throw err;
+    });
+    return this.#forwardRules;
   }
 
   #exclusive<T>(podUid: string, work: () => Promise<T>): Promise<T> {

@@ -43,8 +43,8 @@ export async function makeSharedDir(dir: string): Promise<void> {
 
 /** Mounts a tmpfs on dir unless one is there already (setUp again after a restart). */
 export async function ensureTmpfs(dir: string, sizeBytes: number): Promise<void> {
-  await makeSharedDir(dir);
   const current = await mountAt(dir);
   if (current?.fsType === 'tmpfs') return;
+  await makeSharedDir(dir);
   await mountTmpfs(dir, sizeBytes);
 }

@@ -40,9 +40,12 @@ export async function mountsUnder(dir: string): Promise<string[]> {
   return [...new Set(paths)].sort((a, b) => b.length - a.length);
 }
 
+// mount(8) can wait on its lock file; a stuck one must not hold the pod's volumes forever.
+const commandTimeoutMs = 30_000;
+
 async function checked(cmd: string, args: string[]): Promise<void> {
   try {
-    await run(cmd, args);
+    await run(cmd, args, { timeout: commandTimeoutMs });
   } catch (err) {
     const e = err as Error & { stderr?: string };
     throw new Error(`${cmd} ${args.join(' ')}: ${(e.stderr ?? '').trim() || e.message}`);

@@ -32,9 +32,14 @@ export function podCgroup(parent: string, podUid: string): string {
 
 const tracking = (m: CgroupMount) => m.version === 2 || m.options.includes('name=systemd');
 
-/** Moves a monitor process into its pod's monitors cgroup in the tracking hierarchies. */
-export async function placeMonitor(pid: number, podPath: string): Promise<void> {
-  for (const m of (await cgroupMounts()).filter(tracking)) {
+/**
+ * Moves a monitor process into its pod's monitors cgroup in the tracking
+ * hierarchies. `mounts` is cgroupMounts(), read once by the caller: the
+ * hierarchies stay put while the host runs, and the whole mount table grows
+ * with every pod.
+ */
+export async function placeMonitor(pid: number, podPath: string, mounts: CgroupMount[]): Promise<void> {
+  for (const m of mounts.filter(tracking)) {
     const dir = join(m.mountPoint, podPath, 'monitors');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'cgroup.procs'), String(pid));
@@ -45,8 +50,7 @@ export async function placeMonitor(pid: number, podPath: string): Promise<void> 
  * Removes the pod's cgroup directories in every hierarchy. Monitors leave a
  * moment after their container ends, so a busy directory is retried briefly.
  */
-export async function removePodCgroups(podPath: string): Promise<void> {
-  const mounts = await cgroupMounts();
+export async function removePodCgroups(podPath: string, mounts: CgroupMount[]): Promise<void> {
   const dirs = mounts.flatMap((m) => [join(m.mountPoint, podPath, 'monitors'), join(m.mountPoint, podPath)]);
   for (const dir of dirs) await removeDirRetrying(dir);
 }

@@ -6,6 +6,7 @@ import { errors } from '../../api/status.ts';
 import type {
   ContainerConfig,
   ContainerFilter,
+  ContainerState,
   ContainerStatus,
   ExecOptions,
   ExecSession,
@@ -18,6 +19,7 @@ import {
   createMonitored,
   deleteMonitored,
   observe,
+  observeAll,
   startMonitored,
   stopMonitored,
 } from './lifecycle.ts';
@@ -25,7 +27,6 @@ import {
   type ContainerRecord,
   containerRecordFile,
   labelsMatch,
-  listContainerRecords,
   readContainerRecord,
   readSandboxRecord,
 } from './records.ts';
@@ -119,6 +120,8 @@ export async function removeContainer(
   const record = await readContainerRecord(ctx.layout, id);
   await deleteMonitored(ctx, id, monitorFiles(dir));
   await rm(dir, { recursive: true, force: true });
+  ctx.containerRecords.forget(id);
+  ctx.monitorFacts.forget(dir);
   if (record && options.removeLogs) {
     await rm(record.config.logPath, { force: true });
     // The per-container log directory goes too once nothing else is in it.
@@ -135,14 +138,16 @@ export async function containerStatus(
 }
 
 export async function listContainers(ctx: Context, filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
-  const records = (await listContainerRecords(ctx.layout)).filter(
+  const records = (await ctx.containerRecords.list()).filter(
     (r) =>
       (filter.sandboxId === undefined || r.config.sandboxId === filter.sandboxId) &&
       labelsMatch(r.config.labels, filter.labels),
   );
-  if (records.length === 0) return [];
-  const states = await ctx.runc.list();
-  return Promise.all(records.map((r) => statusOf(ctx, r, states.get(r.config.id) ?? null)));
+  const states = await observeAll(
+    ctx,
+    records.map((r) => ({ id: r.config.id, files: monitorFiles(ctx.layout.containerDir(r.config.id)) })),
+  );
+  return records.map((r, i) => statusFrom(r, states[i]));
 }
 
 export async function execInContainer(ctx: Context, id: string, options: ExecOptions): Promise<ExecSession> {
@@ -166,6 +171,16 @@ async function statusOf(
   record: ContainerRecord,
   known?: RuncState | null,
 ): Promise<ContainerStatus> {
+  const state = await observe(
+    ctx,
+    record.config.id,
+    monitorFiles(ctx.layout.containerDir(record.config.id)),
+    known,
+  );
+  return statusFrom(record, state);
+}
+
+function statusFrom(record: ContainerRecord, state: ContainerState): ContainerStatus {
   const c = record.config;
   return {
     id: c.id,
@@ -177,6 +192,6 @@ async function statusOf(
     logPath: c.logPath,
     labels: c.labels ?? {},
     annotations: c.annotations ?? {},
-    state: await observe(ctx, c.id, monitorFiles(ctx.layout.containerDir(c.id)), known),
+    state,
   };
 }

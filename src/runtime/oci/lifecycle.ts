@@ -7,20 +7,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../util/clock.ts';
 import type { Logger } from '../../util/log.ts';
 import type { ContainerState } from '../types.ts';
-import { placeMonitor } from './cgroups.ts';
-import {
-  type MonitorFiles,
-  readTextIfExists,
-  type StateLayout,
-  writeFileAtomic,
-  writeJsonAtomic,
-} from './layout.ts';
+import { type CgroupMount, placeMonitor } from './cgroups.ts';
+import { type MonitorFiles, type StateLayout, writeFileAtomic, writeJsonAtomic } from './layout.ts';
 import { launchMonitor, monitorAlive, readMonitorExit } from './monitor.ts';
+import type { MonitorFacts } from './monitor-facts.ts';
+import type { ContainerRecord, RecordCache, SandboxRecord } from './records.ts';
 import type { Runc, RuncState } from './runc.ts';
 import type { OciSpec } from './spec.ts';
 
 export interface Context {
   layout: StateLayout;
+  sandboxRecords: RecordCache<SandboxRecord>;
+  containerRecords: RecordCache<ContainerRecord>;
   runc: Runc;
   conmonPath: string;
   catatonitPath: string;
@@ -31,6 +29,9 @@ export interface Context {
   clock: Clock;
   /** Capabilities we hold and so may grant. */
   availableCapabilities(): Promise<ReadonlySet<string>>;
+  /** The host's cgroup hierarchies, read once. */
+  cgroupMounts(): Promise<CgroupMount[]>;
+  monitorFacts: MonitorFacts;
 }
 
 /** How long conmon may take to record an exit after runc saw the container stop. */
@@ -64,7 +65,7 @@ export async function createMonitored(ctx: Context, req: CreateRequest): Promise
     tty: req.tty,
     stdin: req.stdin,
     logSizeMax: ctx.logSizeMax,
-    place: (pid) => placeMonitor(pid, req.podCgroup),
+    place: async (pid) => placeMonitor(pid, req.podCgroup, await ctx.cgroupMounts()),
     timeoutMs: ctx.createTimeoutMs,
   });
 }
@@ -78,7 +79,8 @@ export async function startMonitored(ctx: Context, id: string, files: MonitorFil
 
 /**
  * The container's state from conmon's exit record, runc's view and our start
- * time. `known` is runc's state when the caller already listed them all.
+ * time. `known` is runc's state when the caller already listed them all;
+ * without it runc is asked only when the files cannot tell (see MonitorFacts).
  */
 export async function observe(
   ctx: Context,
@@ -86,15 +88,9 @@ export async function observe(
   files: MonitorFiles,
   known?: RuncState | null,
 ): Promise<ContainerState> {
-  const exit = await readMonitorExit(files);
-  const startedText = await readTextIfExists(files.startedFile);
-  const startedAt = startedText ? new Date(startedText.trim()) : undefined;
-  if (exit) {
-    const reason = exit.oomKilled ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error';
-    // File times tick more coarsely than the clock; a container cannot end before it started.
-    const finishedAt = startedAt && startedAt > exit.finishedAt ? startedAt : exit.finishedAt;
-    return { kind: 'exited', exitCode: exit.exitCode, startedAt, finishedAt, reason };
-  }
+  const read = await ctx.monitorFacts.observe(files, known === undefined);
+  if (read.state) return read.state;
+  const { startedAt } = read;
   const runcState = known === undefined ? await ctx.runc.state(id) : (known ?? undefined);
   if (!runcState)
     return { kind: 'unknown', message: 'the OCI runtime has no such container and no exit was recorded' };
@@ -112,6 +108,33 @@ export async function observe(
       }
       return { kind: 'unknown', message: 'the container stopped but its monitor recorded no exit code' };
   }
+}
+
+/**
+ * Beyond this many containers one `runc list` is cheaper than looking at
+ * each one's processes (a few files apiece).
+ */
+const filesOnlyUpTo = 16;
+
+/**
+ * The states of many containers at once: a pod's few from their files where
+ * those suffice, with one shared `runc list` for the rest; a whole node's
+ * from one `runc list`.
+ */
+export async function observeAll(
+  ctx: Context,
+  targets: readonly { id: string; files: MonitorFiles }[],
+): Promise<ContainerState[]> {
+  if (targets.length > filesOnlyUpTo) {
+    const states = await ctx.runc.list();
+    return Promise.all(targets.map((t) => observe(ctx, t.id, t.files, states.get(t.id) ?? null)));
+  }
+  const read = await Promise.all(targets.map((t) => ctx.monitorFacts.observe(t.files, true)));
+  if (read.every((r) => r.state !== undefined)) return read.map((r) => r.state!);
+  const states = await ctx.runc.list();
+  return Promise.all(
+    targets.map((t, i) => read[i].state ?? observe(ctx, t.id, t.files, states.get(t.id) ?? null)),
+  );
 }
 
 /**

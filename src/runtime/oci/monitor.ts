@@ -84,13 +84,18 @@ export async function launchMonitor(l: MonitorLaunch): Promise<number> {
     child.on('exit', (code) => resolve(code ?? 1));
   });
   const deadline = AbortSignal.timeout(l.timeoutMs);
+  // Listening from the start: once the first conmon exits, Node resumes its
+  // unread pipes, and a report that arrived before that would be dropped
+  // unheard (it happens when the daemon is quicker than our event loop).
+  const reported = firstLine(sync, deadline);
+  reported.catch(() => {});
   try {
     if (child.pid !== undefined && l.place) await l.place(child.pid);
     start.end('0');
     // The first conmon exits once it has forked the daemon that does the work.
     const code = await exited;
     if (code !== 0) throw new Error(`conmon exited ${code}: ${Buffer.concat(stderr).toString().trim()}`);
-    const line = await firstLine(sync, deadline);
+    const line = await reported;
     if (line === undefined) throw new Error('conmon ended without reporting the container');
     const report = JSON.parse(line) as { data: number; message?: string };
     if (report.data <= 0)

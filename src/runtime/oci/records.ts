@@ -44,16 +44,54 @@ export function readContainerRecord(layout: StateLayout, id: string): Promise<Co
   return readJsonIfExists<ContainerRecord>(containerRecordFile(layout, id));
 }
 
-export async function listSandboxRecords(layout: StateLayout): Promise<SandboxRecord[]> {
-  const ids = await listDir(layout.sandboxesDir);
-  const records = await Promise.all(ids.map((id) => readSandboxRecord(layout, id)));
-  return records.filter((r) => r !== undefined);
+/** Files read at once when many records are new (an agent restarted under hundreds of containers). */
+const readsAtOnce = 32;
+
+/**
+ * Every record in one directory, parsed once: a record never changes after
+ * it is written, so it is kept until its directory is gone from a listing.
+ * Each list still reads the directory, so records another process made or
+ * removed are seen; the runtime's own removes forget theirs at once, so an id
+ * removed and made again is read afresh. Without it every pod worker's look
+ * at its own containers read and parsed every record on the node.
+ */
+export class RecordCache<T> {
+  readonly #dir: string;
+  readonly #file: (id: string) => string;
+  readonly #known = new Map<string, T>();
+
+  constructor(dir: string, file: (id: string) => string) {
+    this.#dir = dir;
+    this.#file = file;
+  }
+
+  async list(): Promise<T[]> {
+    const ids = await listDir(this.#dir);
+    const present = new Set(ids);
+    for (const id of this.#known.keys()) if (!present.has(id)) this.#known.delete(id);
+    const unread = ids.filter((id) => !this.#known.has(id));
+    for (let i = 0; i < unread.length; i += readsAtOnce) {
+      const batch = unread.slice(i, i + readsAtOnce);
+      const read = await Promise.all(batch.map((id) => readJsonIfExists<T>(this.#file(id))));
+      // Not yet written (a create under way) stays unknown until a later list.
+      batch.forEach((id, j) => {
+        if (read[j] !== undefined) this.#known.set(id, read[j]);
+      });
+    }
+    return ids.map((id) => this.#known.get(id)).filter((r) => r !== undefined);
+  }
+
+  forget(id: string): void {
+    this.#known.delete(id);
+  }
 }
 
-export async function listContainerRecords(layout: StateLayout): Promise<ContainerRecord[]> {
-  const ids = await listDir(layout.containersDir);
-  const records = await Promise.all(ids.map((id) => readContainerRecord(layout, id)));
-  return records.filter((r) => r !== undefined);
+export function sandboxRecordCache(layout: StateLayout): RecordCache<SandboxRecord> {
+  return new RecordCache(layout.sandboxesDir, (id) => sandboxRecordFile(layout, id));
+}
+
+export function containerRecordCache(layout: StateLayout): RecordCache<ContainerRecord> {
+  return new RecordCache(layout.containersDir, (id) => containerRecordFile(layout, id));
 }
 
 export function labelsMatch(have: Labels | undefined, want: Labels | undefined): boolean {

@@ -16,6 +16,10 @@ export interface RuncState {
 export class Runc {
   readonly path: string;
   readonly root: string;
+  /** The list callers are waiting for that has not begun yet; everyone asking now shares it. */
+  #nextList?: Promise<Map<string, RuncState>>;
+  /** Settles when the list under way (if any) has ended. */
+  #listDone: Promise<void> = Promise.resolve();
 
   constructor(path: string, root: string) {
     this.path = path;
@@ -42,10 +46,39 @@ export class Runc {
     return toState(JSON.parse(r.stdout));
   }
 
-  async list(): Promise<Map<string, RuncState>> {
-    const out = await runChecked(this.path, [...this.globalArgs, 'list', '--format', 'json']);
-    const items = (JSON.parse(out) ?? []) as RawState[];
-    return new Map(items.map((raw) => [raw.id, toState(raw)]));
+  /**
+   * Every container's state. Callers that ask while a list is under way
+   * share the next one, which begins only after they asked, so nobody gets
+   * a view older than their call; a pod worker that has just started a
+   * container always sees it running. With many pod workers busy at once
+   * this runs one `runc list` for all of them instead of one each.
+   */
+  list(): Promise<Map<string, RuncState>> {
+    // It begins on the next turn of the event loop, so callers of this turn (a sync
+    // looking at sandboxes and containers at once) share it too.
+    this.#nextList ??= this.#listDone.then(nextTurn).then(() => {
+      const run = this.#listNow();
+      this.#nextList = undefined;
+      this.#listDone = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
+    });
+    return this.#nextList;
+  }
+
+  async #listNow(): Promise<Map<string, RuncState>> {
+    for (let attempt = 1; ; attempt++) {
+      const r = await runCommand(this.path, [...this.globalArgs, 'list', '--format', 'json']);
+      if (r.code === 0) {
+        const items = (JSON.parse(r.stdout) ?? []) as RawState[];
+        return new Map(items.map((raw) => [raw.id, toState(raw)]));
+      }
+      // runc fails the whole list when a container is deleted while it reads them; look again.
+      if (attempt < 5 && /no such file or directory/i.test(r.stderr)) continue;
+      throw new Error(`${this.path} list: ${cleanMessage(r.stderr) || `exit ${r.code}`}`);
+    }
   }
 
   async start(id: string): Promise<void> {
@@ -71,6 +104,8 @@ export class Runc {
     await runChecked(this.path, [...this.globalArgs, 'delete', '--force', id]);
   }
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface RawState {
   id: string;

@@ -17,10 +17,13 @@ import type {
   SandboxStatus,
 } from '../types.ts';
 import { allCapabilities } from './capabilities.ts';
+import { type CgroupMount, cgroupMounts } from './cgroups.ts';
 import * as containers from './containers.ts';
 import { StateLayout } from './layout.ts';
 import type { Context } from './lifecycle.ts';
+import { MonitorFacts } from './monitor-facts.ts';
 import { boundingCapabilities } from './proc.ts';
+import { containerRecordCache, sandboxRecordCache } from './records.ts';
 import { Runc } from './runc.ts';
 import * as sandboxes from './sandboxes.ts';
 
@@ -49,8 +52,13 @@ export class OciRuntime implements Runtime {
   constructor(options: OciRuntimeOptions) {
     const runtimePath = options.runtimePath ?? '/usr/sbin/runc';
     let capabilities: Promise<ReadonlySet<string>> | undefined;
+    let cgroupHierarchies: Promise<CgroupMount[]> | undefined;
+    const layout = new StateLayout(options.stateDir);
     this.#ctx = {
-      layout: new StateLayout(options.stateDir),
+      layout,
+      sandboxRecords: sandboxRecordCache(layout),
+      monitorFacts: new MonitorFacts(),
+      containerRecords: containerRecordCache(layout),
       runc: new Runc(runtimePath, options.runtimeRoot ?? join(options.stateDir, basename(runtimePath))),
       conmonPath: options.conmonPath ?? '/usr/bin/conmon',
       catatonitPath: options.catatonitPath ?? '/usr/bin/catatonit',
@@ -62,6 +70,13 @@ export class OciRuntime implements Runtime {
       availableCapabilities: () => {
         capabilities ??= boundingCapabilities(allCapabilities);
         return capabilities;
+      },
+      cgroupMounts: () => {
+        cgroupHierarchies ??= cgroupMounts().catch((err: unknown) => {
+          cgroupHierarchies = undefined;
+          throw err;
+        });
+        return cgroupHierarchies;
       },
     };
   }

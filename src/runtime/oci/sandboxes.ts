@@ -6,7 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname as nodeHostname } from 'node:os';
 import { join } from 'node:path';
 import { errors } from '../../api/status.ts';
-import type { SandboxConfig, SandboxFilter, SandboxStatus } from '../types.ts';
+import type { ContainerState, SandboxConfig, SandboxFilter, SandboxStatus } from '../types.ts';
 import { podCgroup, removePodCgroups } from './cgroups.ts';
 import { removeContainer } from './containers.ts';
 import { ensureInfraRootfs } from './infra-rootfs.ts';
@@ -16,18 +16,12 @@ import {
   createMonitored,
   deleteMonitored,
   observe,
+  observeAll,
   startMonitored,
   stopMonitored,
 } from './lifecycle.ts';
 import { mountTmpfs, unmountAll } from './mounts.ts';
-import {
-  labelsMatch,
-  listContainerRecords,
-  listSandboxRecords,
-  readSandboxRecord,
-  type SandboxRecord,
-  sandboxRecordFile,
-} from './records.ts';
+import { labelsMatch, readSandboxRecord, type SandboxRecord, sandboxRecordFile } from './records.ts';
 import type { RuncState } from './runc.ts';
 import { sandboxSpec } from './spec.ts';
 
@@ -62,10 +56,10 @@ export async function createSandbox(ctx: Context, config: SandboxConfig): Promis
   try {
     await ensureInfraRootfs(ctx.layout.infraRootfs, ctx.catatonitPath);
     await writeFile(join(dir, 'hostname'), `${record.hostname}\n`);
-    if (!record.hostIPC) {
-      await mkdir(join(dir, 'shm'));
-      await mountTmpfs(join(dir, 'shm'), shmOptions);
-    }
+    // Only the pod's containers mount /dev/shm, so the infra container starts meanwhile.
+    const shm = record.hostIPC
+      ? Promise.resolve()
+      : mkdir(join(dir, 'shm')).then(() => mountTmpfs(join(dir, 'shm'), shmOptions));
     const files = monitorFiles(dir);
     const spec = sandboxSpec({
       rootfs: ctx.layout.infraRootfs,
@@ -75,7 +69,7 @@ export async function createSandbox(ctx: Context, config: SandboxConfig): Promis
       pidMode: record.pidMode,
       cgroupsPath: join(record.podCgroup, id),
     });
-    await createMonitored(ctx, {
+    const infra = createMonitored(ctx, {
       id,
       files,
       spec,
@@ -83,8 +77,10 @@ export async function createSandbox(ctx: Context, config: SandboxConfig): Promis
       tty: false,
       stdin: false,
       podCgroup: record.podCgroup,
-    });
-    await startMonitored(ctx, id, files);
+    }).then(() => startMonitored(ctx, id, files));
+    const [shmMounted, infraStarted] = await Promise.allSettled([shm, infra]);
+    if (infraStarted.status === 'rejected') throw infraStarted.reason;
+    if (shmMounted.status === 'rejected') throw shmMounted.reason;
   } catch (e) {
     await removeSandbox(ctx, id).catch((cleanup: unknown) =>
       ctx.logger.warn('cleanup after failed sandbox create', { id, error: cleanup }),
@@ -97,7 +93,7 @@ export async function createSandbox(ctx: Context, config: SandboxConfig): Promis
 /** Kills the sandbox's containers and its infra container, and frees its /dev/shm. */
 export async function stopSandbox(ctx: Context, id: string): Promise<void> {
   await recordOf(ctx, id);
-  const containers = (await listContainerRecords(ctx.layout)).filter((c) => c.config.sandboxId === id);
+  const containers = (await ctx.containerRecords.list()).filter((c) => c.config.sandboxId === id);
   await Promise.all(
     containers.map((c) =>
       stopMonitored(ctx, c.config.id, monitorFiles(ctx.layout.containerDir(c.config.id)), 'KILL', 0),
@@ -111,17 +107,19 @@ export async function removeSandbox(ctx: Context, id: string): Promise<void> {
   const record = await readSandboxRecord(ctx.layout, id);
   if (!record) return;
   const dir = ctx.layout.sandboxDir(id);
-  const containers = (await listContainerRecords(ctx.layout)).filter((c) => c.config.sandboxId === id);
+  const containers = (await ctx.containerRecords.list()).filter((c) => c.config.sandboxId === id);
   await Promise.all(containers.map((c) => removeContainer(ctx, c.config.id)));
   await deleteMonitored(ctx, id, monitorFiles(dir));
   await unmountAll(join(dir, 'shm'));
   // A pod's next sandbox (a higher attempt) may already share the pod cgroup.
-  const others = (await listSandboxRecords(ctx.layout)).filter(
+  const others = (await ctx.sandboxRecords.list()).filter(
     (s) => s.id !== id && s.podCgroup === record.podCgroup,
   );
-  if (others.length === 0) await removePodCgroups(record.podCgroup);
+  if (others.length === 0) await removePodCgroups(record.podCgroup, await ctx.cgroupMounts());
   // The record goes last, so a remove that failed half-way can be repeated.
   await rm(dir, { recursive: true, force: true });
+  ctx.sandboxRecords.forget(id);
+  ctx.monitorFacts.forget(dir);
 }
 
 export async function sandboxStatus(
@@ -133,13 +131,15 @@ export async function sandboxStatus(
 }
 
 export async function listSandboxes(ctx: Context, filter: SandboxFilter = {}): Promise<SandboxStatus[]> {
-  const records = (await listSandboxRecords(ctx.layout)).filter(
+  const records = (await ctx.sandboxRecords.list()).filter(
     (r) =>
       (filter.podUid === undefined || r.podUid === filter.podUid) && labelsMatch(r.labels, filter.labels),
   );
-  if (records.length === 0) return [];
-  const states = await ctx.runc.list();
-  return Promise.all(records.map((r) => statusOf(ctx, r, states.get(r.id) ?? null)));
+  const states = await observeAll(
+    ctx,
+    records.map((r) => ({ id: r.id, files: monitorFiles(ctx.layout.sandboxDir(r.id)) })),
+  );
+  return records.map((r, i) => statusFrom(r, states[i]));
 }
 
 async function recordOf(ctx: Context, id: string): Promise<SandboxRecord> {
@@ -149,7 +149,10 @@ async function recordOf(ctx: Context, id: string): Promise<SandboxRecord> {
 }
 
 async function statusOf(ctx: Context, r: SandboxRecord, known?: RuncState | null): Promise<SandboxStatus> {
-  const infra = await observe(ctx, r.id, monitorFiles(ctx.layout.sandboxDir(r.id)), known);
+  return statusFrom(r, await observe(ctx, r.id, monitorFiles(ctx.layout.sandboxDir(r.id)), known));
+}
+
+function statusFrom(r: SandboxRecord, infra: ContainerState): SandboxStatus {
   return {
     id: r.id,
     podUid: r.podUid,
