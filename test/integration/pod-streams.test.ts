@@ -58,7 +58,12 @@ spec:
   });
 
   it('shows logs of one container, with --tail and --timestamps', async () => {
-    const out = await c.kubectl(['logs', 'app', '-c', 'web']);
+    // The container counts as ready as soon as it runs; its first line comes once dd is done.
+    let out = await c.kubectl(['logs', 'app', '-c', 'web']);
+    for (let i = 0; i < 100 && out.stdout === ''; i++) {
+      await sleep(100);
+      out = await c.kubectl(['logs', 'app', '-c', 'web']);
+    }
     assert.equal(out.stdout, 'ready\n');
     await sleep(800);
     const tail = await c.kubectl(['logs', 'app', '-c', 'ticker', '--tail=2', '--timestamps']);
