@@ -32,6 +32,8 @@ async function testImageTar(): Promise<string> {
   const tar = join(dir, `busybox-${process.pid}.tar`);
   await run('bash', [join(repoRoot, 'scripts', 'build-test-image.sh'), tar, testImage]);
   imageTar = tar;
+  // One archive per test process, removed when it exits.
+  process.once('exit', () => rmSync(tar, { force: true }));
   return tar;
 }
 
@@ -44,8 +46,6 @@ export async function startCluster(extraArgs: string[] = []): Promise<Cluster> {
   // A /20 of our own: the node gets its first /24.
   const clusterCidr = `10.${second}.${third & 0xf0}.0/20`;
   const podCIDR = `10.${second}.${third & 0xf0}.0/24`;
-  const tar = await testImageTar();
-  await run(join(repoRoot, 'bin', 'orca'), ['images', 'import', '--data-dir', dataDir, tar]);
   const args = [
     '--bridge-name',
     bridge,
@@ -55,8 +55,29 @@ export async function startCluster(extraArgs: string[] = []): Promise<Cluster> {
     `node-${bridge.slice(6)}`,
     ...extraArgs,
   ];
-  let server = await startOrca({ dir, agent: true, extraArgs: args });
-  await server.kubectl(['wait', 'node', '--all', '--for=condition=Ready', '--timeout=60s']);
+  let started: OrcaServer | undefined;
+  try {
+    const tar = await testImageTar();
+    await run(join(repoRoot, 'bin', 'orca'), ['images', 'import', '--data-dir', dataDir, tar]);
+    started = await startOrca({ dir, agent: true, extraArgs: args });
+    await started.kubectl(['wait', 'node', '--all', '--for=condition=Ready', '--timeout=60s']);
+  } catch (err) {
+    // Nothing of a half-started cluster may stay behind.
+    await started?.stop();
+    await new PodNetwork({
+      bridgeName: bridge,
+      podCIDR,
+      stateDir: join(dataDir, 'network'),
+      clusterDNS: ['10.43.0.10'],
+      clusterDomain: 'cluster.local',
+      logger: silentLogger,
+    })
+      .teardownAll()
+      .catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let server: OrcaServer = started;
   const cluster: Cluster = Object.assign(Object.create(null), server, {
     bridge,
     podCIDR,
