@@ -178,10 +178,11 @@ describe('kubectl exec and attach', () => {
         '-d',
         '-s',
         'tty',
+        // Not a size checked below: each resize the test checks is then a real change that kubectl sends.
         '-x',
-        '100',
+        '90',
         '-y',
-        '40',
+        '25',
         `${kubectl}; echo $? > ${quote(exitFile)}`,
       );
       await tmux('set-option', '-t', 'tty', 'status', 'off');
