@@ -184,7 +184,7 @@ export class PodSyncer {
     }
 
     mark('volumes');
-    // One look at the runtime for both (the runtime shares one `runc list` between them).
+    // One look at the runtime for both (should runc be asked, they share one `runc list`).
     const [sandboxes, found] = await Promise.all([
       this.d.runtime.listSandboxes({ podUid: uid }),
       this.instances(uid),
@@ -203,7 +203,7 @@ export class PodSyncer {
       ensured = await this.ensureSandbox(pod, mem, sandboxes, signal);
     } finally {
       // Never left running on their own; a root filesystem mounted here is reused by the next sync.
-      if (preparing.size) await Promise.all(preparing.values());
+      if (preparing.size) await Promise.allSettled(preparing.values());
     }
     const { id: sandbox, replaced } = ensured;
     // Replacing a dead sandbox removed its containers with it.
@@ -222,8 +222,8 @@ export class PodSyncer {
     );
     for (const r of results)
       if (r.retryAfterMs !== undefined) requeue = Math.min(requeue ?? r.retryAfterMs, r.retryAfterMs);
-    // Looked at again only when something was started: otherwise nothing changed since the first look.
     mark('containers');
+    // Looked at again only when something was started: otherwise nothing changed since the first look.
     const after = await this.pruneInstances(uid, steps.length ? await this.instances(uid) : instances);
     const finalPlan = steps.length ? planContainers(pod, after, this.d.backoff) : plan;
     await this.report(pod, mem, after, finalPlan, true);
@@ -234,7 +234,6 @@ export class PodSyncer {
     return { requeueAfterMs: requeue };
   }
 
-  /** The pod's ready sandbox, made (with its network) when missing or dead. */
   /**
    * The pod's ready sandbox, made (with its network) when missing or dead;
    * `replaced` when an old one was removed, and its containers with it.

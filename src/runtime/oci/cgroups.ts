@@ -4,7 +4,7 @@
 // of the hierarchies a service manager tracks processes by (name=systemd on
 // cgroup v1, the unified one), so restarting the agent's service does not take
 // its containers' monitors with it. The pod's directories go with the sandbox.
-import { mkdir, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readMountTable } from './mounts.ts';
@@ -33,17 +33,19 @@ export function podCgroup(parent: string, podUid: string): string {
 const tracking = (m: CgroupMount) => m.version === 2 || m.options.includes('name=systemd');
 
 /**
- * Moves a monitor process into its pod's monitors cgroup in the tracking
- * hierarchies. `mounts` is cgroupMounts(), read once by the caller: the
- * hierarchies stay put while the host runs, and the whole mount table grows
- * with every pod.
+ * The cgroup.procs files that place a monitor process in its pod's monitors
+ * cgroup of the tracking hierarchies, made ready. `mounts` is cgroupMounts(),
+ * read once by the caller: the hierarchies stay put while the host runs, and
+ * the whole mount table grows with every pod.
  */
-export async function placeMonitor(pid: number, podPath: string, mounts: CgroupMount[]): Promise<void> {
+export async function monitorCgroupProcs(podPath: string, mounts: CgroupMount[]): Promise<string[]> {
+  const files: string[] = [];
   for (const m of mounts.filter(tracking)) {
     const dir = join(m.mountPoint, podPath, 'monitors');
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'cgroup.procs'), String(pid));
+    files.push(join(dir, 'cgroup.procs'));
   }
+  return files;
 }
 
 /**

@@ -7,9 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../util/clock.ts';
 import type { Logger } from '../../util/log.ts';
 import type { ContainerState } from '../types.ts';
-import { type CgroupMount, placeMonitor } from './cgroups.ts';
+import { type CgroupMount, monitorCgroupProcs } from './cgroups.ts';
+import type { Launcher } from './launcher.ts';
 import { type MonitorFiles, type StateLayout, writeFileAtomic, writeJsonAtomic } from './layout.ts';
-import { launchMonitor, monitorAlive, readMonitorExit } from './monitor.ts';
+import { monitorAlive, readMonitorExit } from './monitor.ts';
 import type { MonitorFacts } from './monitor-facts.ts';
 import type { ContainerRecord, RecordCache, SandboxRecord } from './records.ts';
 import type { Runc, RuncState } from './runc.ts';
@@ -17,6 +18,8 @@ import type { OciSpec } from './spec.ts';
 
 export interface Context {
   layout: StateLayout;
+  /** Starts runc, conmon and mount (see launcher.ts). */
+  launcher: Launcher;
   sandboxRecords: RecordCache<SandboxRecord>;
   containerRecords: RecordCache<ContainerRecord>;
   runc: Runc;
@@ -55,9 +58,10 @@ export interface CreateRequest {
 export async function createMonitored(ctx: Context, req: CreateRequest): Promise<number> {
   await mkdir(ctx.layout.socketsDir, { recursive: true });
   await writeJsonAtomic(join(req.files.dir, 'config.json'), req.spec);
-  return launchMonitor({
+  return ctx.launcher.monitor({
     conmonPath: ctx.conmonPath,
-    runc: ctx.runc,
+    runtimePath: ctx.runc.path,
+    runtimeArgs: ctx.runc.globalArgs,
     id: req.id,
     files: req.files,
     logPath: req.logPath,
@@ -65,7 +69,7 @@ export async function createMonitored(ctx: Context, req: CreateRequest): Promise
     tty: req.tty,
     stdin: req.stdin,
     logSizeMax: ctx.logSizeMax,
-    place: async (pid) => placeMonitor(pid, req.podCgroup, await ctx.cgroupMounts()),
+    cgroupProcs: await monitorCgroupProcs(req.podCgroup, await ctx.cgroupMounts()),
     timeoutMs: ctx.createTimeoutMs,
   });
 }

@@ -11,16 +11,18 @@
 // {"data": <pid>} or {"data": -1, "message": "..."}. Without those descriptors
 // it has nobody to report to and exits silently.
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { cleanMessage } from './command.ts';
 import { type MonitorFiles, readTextIfExists } from './layout.ts';
 import { processAlive } from './proc.ts';
-import type { Runc } from './runc.ts';
 
+/** Plain data, so the launch can be handed to the launcher's helper process. */
 export interface MonitorLaunch {
   conmonPath: string;
-  runc: Runc;
+  /** The OCI runtime conmon runs, and the global arguments it passes it. */
+  runtimePath: string;
+  runtimeArgs: string[];
   id: string;
   /** The bundle (config.json) directory; conmon also keeps its files here. */
   files: MonitorFiles;
@@ -29,8 +31,8 @@ export interface MonitorLaunch {
   tty: boolean;
   stdin: boolean;
   logSizeMax?: number;
-  /** Moves conmon into its cgroup while it waits on the start pipe. */
-  place?: (conmonPid: number) => Promise<void>;
+  /** cgroup.procs files conmon's pid is written to while it waits on the start pipe. */
+  cgroupProcs: string[];
   /** How long runc create may take before we give up and kill the monitor. */
   timeoutMs: number;
 }
@@ -47,8 +49,8 @@ export async function launchMonitor(l: MonitorLaunch): Promise<number> {
     '--name',
     l.id,
     '--runtime',
-    l.runc.path,
-    ...l.runc.globalArgs.map((a) => `--runtime-arg=${a}`),
+    l.runtimePath,
+    ...l.runtimeArgs.map((a) => `--runtime-arg=${a}`),
     '--bundle',
     l.files.dir,
     '--container-pidfile',
@@ -90,7 +92,7 @@ export async function launchMonitor(l: MonitorLaunch): Promise<number> {
   const reported = firstLine(sync, deadline);
   reported.catch(() => {});
   try {
-    if (child.pid !== undefined && l.place) await l.place(child.pid);
+    for (const procs of l.cgroupProcs) if (child.pid !== undefined) await writeFile(procs, String(child.pid));
     start.end('0');
     // The first conmon exits once it has forked the daemon that does the work.
     const code = await exited;

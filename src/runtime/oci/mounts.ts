@@ -1,6 +1,7 @@
 // The host's mount table and the few mounts the runtime makes itself.
 import { readFile } from 'node:fs/promises';
-import { runChecked } from './command.ts';
+import { cleanMessage } from './command.ts';
+import type { Launcher } from './launcher.ts';
 
 export interface MountEntry {
   mountPoint: string;
@@ -33,11 +34,17 @@ export async function isMountPoint(path: string): Promise<boolean> {
   return (await readMountTable()).some((m) => m.mountPoint === path);
 }
 
-export async function mountTmpfs(path: string, options: string[]): Promise<void> {
-  await runChecked('mount', ['-t', 'tmpfs', '-o', options.join(','), 'tmpfs', path]);
+export async function mountTmpfs(launcher: Launcher, path: string, options: string[]): Promise<void> {
+  await checked(launcher, 'mount', ['-t', 'tmpfs', '-o', options.join(','), 'tmpfs', path]);
 }
 
 /** Unmounts every mount stacked on path; a path with nothing mounted is fine. */
-export async function unmountAll(path: string): Promise<void> {
-  while (await isMountPoint(path)) await runChecked('umount', [path]);
+export async function unmountAll(launcher: Launcher, path: string): Promise<void> {
+  while (await isMountPoint(path)) await checked(launcher, 'umount', [path]);
+}
+
+async function checked(launcher: Launcher, file: string, args: string[]): Promise<void> {
+  const r = await launcher.run(file, args);
+  if (r.code !== 0)
+    throw new Error(`${file} ${args.join(' ')}: ${cleanMessage(r.stderr) || `exit ${r.code}`}`);
 }

@@ -1,7 +1,8 @@
 // The OCI runtime binary (runc by default, crun by path) behind a few typed calls.
 // Every call names the runtime's own state root, so orca's containers never mix
 // with another engine's on the same machine.
-import { cleanMessage, runChecked, runCommand } from './command.ts';
+import { type CommandResult, cleanMessage } from './command.ts';
+import type { Launcher } from './launcher.ts';
 
 export type RuncStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -16,14 +17,16 @@ export interface RuncState {
 export class Runc {
   readonly path: string;
   readonly root: string;
+  readonly #launcher: Launcher;
   /** The list callers are waiting for that has not begun yet; everyone asking now shares it. */
   #nextList?: Promise<Map<string, RuncState>>;
   /** Settles when the list under way (if any) has ended. */
   #listDone: Promise<void> = Promise.resolve();
 
-  constructor(path: string, root: string) {
+  constructor(path: string, root: string, launcher: Launcher) {
     this.path = path;
     this.root = root;
+    this.#launcher = launcher;
   }
 
   /** Arguments that select this runtime's state root; conmon passes them on too. */
@@ -32,13 +35,13 @@ export class Runc {
   }
 
   async version(): Promise<string> {
-    const out = await runChecked(this.path, ['--version']);
+    const out = await this.#checked(['--version']);
     return /version\s+(\S+)/.exec(out)?.[1] ?? 'unknown';
   }
 
   /** undefined when the runtime has no such container. */
   async state(id: string): Promise<RuncState | undefined> {
-    const r = await runCommand(this.path, [...this.globalArgs, 'state', id]);
+    const r = await this.#launcher.run(this.path, [...this.globalArgs, 'state', id]);
     if (r.code !== 0) {
       if (/does not exist|not exist/i.test(r.stderr)) return undefined;
       throw new Error(`${this.path} state ${id}: ${cleanMessage(r.stderr)}`);
@@ -70,7 +73,7 @@ export class Runc {
 
   async #listNow(): Promise<Map<string, RuncState>> {
     for (let attempt = 1; ; attempt++) {
-      const r = await runCommand(this.path, [...this.globalArgs, 'list', '--format', 'json']);
+      const r = await this.#launcher.run(this.path, [...this.globalArgs, 'list', '--format', 'json']);
       if (r.code === 0) {
         const items = (JSON.parse(r.stdout) ?? []) as RawState[];
         return new Map(items.map((raw) => [raw.id, toState(raw)]));
@@ -82,12 +85,12 @@ export class Runc {
   }
 
   async start(id: string): Promise<void> {
-    await runChecked(this.path, [...this.globalArgs, 'start', id]);
+    await this.#checked([...this.globalArgs, 'start', id]);
   }
 
   /** Signals the container's init (or, with all, every process in its cgroup). A stopped container is fine. */
   async kill(id: string, signal: string, all = false): Promise<void> {
-    const r = await runCommand(this.path, [
+    const r = await this.#launcher.run(this.path, [
       ...this.globalArgs,
       'kill',
       ...(all ? ['--all'] : []),
@@ -101,7 +104,15 @@ export class Runc {
 
   /** Deletes the container and its cgroup; unknown ids are fine. */
   async delete(id: string): Promise<void> {
-    await runChecked(this.path, [...this.globalArgs, 'delete', '--force', id]);
+    await this.#checked([...this.globalArgs, 'delete', '--force', id]);
+  }
+
+  /** Like run, but a non-zero exit is an Error carrying runc's own message. */
+  async #checked(args: string[]): Promise<string> {
+    const r: CommandResult = await this.#launcher.run(this.path, args);
+    if (r.code !== 0)
+      throw new Error(`${this.path} ${args.join(' ')}: ${cleanMessage(r.stderr) || `exit ${r.code}`}`);
+    return r.stdout;
   }
 }
 

@@ -19,6 +19,7 @@ import type {
 import { allCapabilities } from './capabilities.ts';
 import { type CgroupMount, cgroupMounts } from './cgroups.ts';
 import * as containers from './containers.ts';
+import { HelperLauncher, type Launcher } from './launcher.ts';
 import { StateLayout } from './layout.ts';
 import type { Context } from './lifecycle.ts';
 import { MonitorFacts } from './monitor-facts.ts';
@@ -42,6 +43,11 @@ export interface OciRuntimeOptions {
   logSizeMax?: number;
   /** Longest a container creation may take. */
   createTimeoutMs?: number;
+  /**
+   * Where runc, conmon and mount are started from: by default a small helper
+   * process (see launcher.ts); inProcessLauncher starts them from this one.
+   */
+  launcher?: Launcher;
   logger: Logger;
   clock?: Clock;
 }
@@ -54,12 +60,18 @@ export class OciRuntime implements Runtime {
     let capabilities: Promise<ReadonlySet<string>> | undefined;
     let cgroupHierarchies: Promise<CgroupMount[]> | undefined;
     const layout = new StateLayout(options.stateDir);
+    const launcher = options.launcher ?? new HelperLauncher();
     this.#ctx = {
       layout,
+      launcher,
       sandboxRecords: sandboxRecordCache(layout),
       monitorFacts: new MonitorFacts(),
       containerRecords: containerRecordCache(layout),
-      runc: new Runc(runtimePath, options.runtimeRoot ?? join(options.stateDir, basename(runtimePath))),
+      runc: new Runc(
+        runtimePath,
+        options.runtimeRoot ?? join(options.stateDir, basename(runtimePath)),
+        launcher,
+      ),
       conmonPath: options.conmonPath ?? '/usr/bin/conmon',
       catatonitPath: options.catatonitPath ?? '/usr/bin/catatonit',
       cgroupParent: options.cgroupParent ?? '/orca',

@@ -59,7 +59,7 @@ export async function createSandbox(ctx: Context, config: SandboxConfig): Promis
     // Only the pod's containers mount /dev/shm, so the infra container starts meanwhile.
     const shm = record.hostIPC
       ? Promise.resolve()
-      : mkdir(join(dir, 'shm')).then(() => mountTmpfs(join(dir, 'shm'), shmOptions));
+      : mkdir(join(dir, 'shm')).then(() => mountTmpfs(ctx.launcher, join(dir, 'shm'), shmOptions));
     const files = monitorFiles(dir);
     const spec = sandboxSpec({
       rootfs: ctx.layout.infraRootfs,
@@ -100,7 +100,7 @@ export async function stopSandbox(ctx: Context, id: string): Promise<void> {
     ),
   );
   await stopMonitored(ctx, id, monitorFiles(ctx.layout.sandboxDir(id)), 'KILL', 0);
-  await unmountAll(join(ctx.layout.sandboxDir(id), 'shm'));
+  await unmountAll(ctx.launcher, join(ctx.layout.sandboxDir(id), 'shm'));
 }
 
 export async function removeSandbox(ctx: Context, id: string): Promise<void> {
@@ -110,7 +110,7 @@ export async function removeSandbox(ctx: Context, id: string): Promise<void> {
   const containers = (await ctx.containerRecords.list()).filter((c) => c.config.sandboxId === id);
   await Promise.all(containers.map((c) => removeContainer(ctx, c.config.id)));
   await deleteMonitored(ctx, id, monitorFiles(dir));
-  await unmountAll(join(dir, 'shm'));
+  await unmountAll(ctx.launcher, join(dir, 'shm'));
   // A pod's next sandbox (a higher attempt) may already share the pod cgroup.
   const others = (await ctx.sandboxRecords.list()).filter(
     (s) => s.id !== id && s.podCgroup === record.podCgroup,
