@@ -77,7 +77,6 @@ function containerStatus(c: SpecContainer, in_: StatusInput) {
     imageID: img?.imageID ?? '',
     ...(cur ? { containerID: id(cur) } : {}),
     started: running,
-    ...(c.kind === 'sidecar' ? {} : {}),
   };
 }
 

@@ -14,8 +14,6 @@ interface Worker {
   running: boolean;
   pending: boolean;
   timer?: NodeJS.Timeout;
-  /** When the pending re-run was asked for by a timer (for the soonest wins). */
-  dueAt?: number;
 }
 
 export class PodWorkers {
@@ -23,7 +21,6 @@ export class PodWorkers {
   private readonly sync: PodSyncFn;
   private readonly log: Logger;
   private readonly signal: AbortSignal;
-  private readonly idle: (() => void)[] = [];
 
   constructor(sync: PodSyncFn, signal: AbortSignal, logger: Logger) {
     this.sync = sync;
@@ -87,7 +84,6 @@ export class PodWorkers {
       }
     } finally {
       w.running = false;
-      if (![...this.workers.values()].some((x) => x.running)) for (const r of this.idle.splice(0)) r();
     }
   }
 }

@@ -152,7 +152,6 @@ export class ApiServer {
     });
     this.ready = true;
     signal.addEventListener('abort', () => this.server?.close(), { once: true });
-    this.server.on('close', () => undefined);
     this.log.info('serving', { url: this.url });
   }
 

@@ -318,7 +318,6 @@ async function watch(
   const timeoutSeconds = Number(q.get('timeoutSeconds') ?? '0');
   const as = acceptedAs(req.headers.accept).kind;
   const includeObject = includeObjectOf(q);
-  const plainCache = new WeakMap<KubeObject, unknown>();
   const render = (e: CacheEvent): unknown => {
     if (as === 'Table')
       return toTable(reg.info, [e.object], {
@@ -327,12 +326,7 @@ async function watch(
         metadata: { resourceVersion: e.object.metadata.resourceVersion },
       });
     if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return metadataOnly(e.object);
-    let raw = plainCache.get(e.object);
-    if (!raw) {
-      raw = e.object;
-      plainCache.set(e.object, raw);
-    }
-    return raw;
+    return e.object;
   };
   let lastRv = lq.resourceVersion;
   const events = (async function* () {

@@ -22,7 +22,6 @@ import {
   prepareForCreate,
   prepareForUpdate,
   readyToDelete,
-  resourceId,
   specChanged,
   usesGeneration,
 } from './strategy.ts';
@@ -447,10 +446,6 @@ export class ResourceRegistry {
       }
     }
     return out;
-  }
-
-  get resource(): string {
-    return resourceId(this.info);
   }
 }
 

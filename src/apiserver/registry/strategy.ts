@@ -7,10 +7,6 @@ import type { ResourceInfo } from '../../api/resources.ts';
 
 const tracksGeneration = new Set(['apps', 'batch']);
 
-export function resourceId(info: ResourceInfo): string {
-  return info.group ? `${info.plural}.${info.group}` : info.plural;
-}
-
 export function usesGeneration(info: ResourceInfo): boolean {
   return tracksGeneration.has(info.group);
 }
