@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything orca and its tests need on a Debian machine: OS packages
-# (apt, only those missing) and the npm dependencies, including Node.js 24
-# from the npm package `node`. Safe to run again.
+# (apt, only those missing; gcc builds the attach relay) and the npm
+# dependencies, including Node.js 24 from the npm package `node`. Safe to run
+# again.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
 packages=(runc conmon catatonit containernetworking-plugins iproute2 iptables nftables
-  busybox-static etcd-server docker-registry skopeo tmux util-linux)
+  busybox-static etcd-server docker-registry skopeo tmux util-linux
+  gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -151,6 +151,7 @@ export async function buildContainerConfig(input: BuildContainerConfigInput): Pr
       user,
       tty: c.tty === true,
       stdin: c.stdin === true,
+      stdinOnce: c.stdinOnce === true,
       mounts,
       capabilities: sec.capabilities ? { add: sec.capabilities.add, drop: sec.capabilities.drop } : undefined,
       privileged: sec.privileged,

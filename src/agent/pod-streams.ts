@@ -1,11 +1,17 @@
-// What the stream protocols need from this node for one pod: exec into a
-// container through the runtime, its CRI log files, and TCP connections to
-// the pod's ports for port-forward.
+// What the stream protocols need from this node for one pod: exec into and
+// attach to a container through the runtime, its CRI log files, and TCP
+// connections to the pod's ports for port-forward.
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type { KubeObject } from '../api/object.ts';
-import type { Runtime, ExecSession as RuntimeExec, TerminalSize } from '../runtime/types.ts';
+import { isStatusError } from '../api/status.ts';
+import type {
+  Runtime,
+  AttachSession as RuntimeAttach,
+  ExecSession as RuntimeExec,
+  TerminalSize,
+} from '../runtime/types.ts';
 import type { ContainerStreams, ExecSession, PodStreams } from '../streams/index.ts';
 import { labels } from './labels.ts';
 
@@ -64,19 +70,42 @@ function execSession(s: RuntimeExec): ExecSession {
   };
 }
 
+/**
+ * Adapts a runtime attachment to what the stream protocols expect, with
+ * upstream's (containerd's CRI) meaning of the client's end of input: for a
+ * stdinOnce container without a terminal it closes the container's stdin and
+ * the output goes on until the container ends; otherwise it ends the
+ * attachment and the container's stdin stays as it was.
+ */
+function attachSession(s: RuntimeAttach, stdinOnce: boolean): ExecSession {
+  s.stdin?.once('finish', () => {
+    if (!stdinOnce || s.tty) void s.detach();
+  });
+  return {
+    stdin: s.stdin,
+    stdout: s.stdout,
+    stderr: s.stderr,
+    // Upstream reports no exit code for an attachment; the stream layer does not use it.
+    exitCode: s.ended.then(() => 0),
+    resize: (size) => s.resize(size),
+    kill: () => s.detach(),
+  };
+}
+
 export function podStreams(deps: PodStreamsDeps, pod: KubeObject): PodStreams {
   const uid = pod.metadata.uid!;
-  const names = new Set<string>([
-    ...(pod.spec?.initContainers ?? []).map((c: { name: string }) => c.name),
-    ...(pod.spec?.containers ?? []).map((c: { name: string }) => c.name),
-  ]);
+  const containerSpecs: { name: string; stdinOnce?: boolean }[] = [
+    ...(pod.spec?.initContainers ?? []),
+    ...(pod.spec?.containers ?? []),
+  ];
+  const names = new Set(containerSpecs.map((c) => c.name));
   const instances = async (name: string) =>
     (await deps.runtime.listContainers({ labels: { [labels.podUid]: uid, [labels.container]: name } })).sort(
       (a, b) => a.attempt - b.attempt,
     );
   const running = async (name: string) => {
     const cur = (await instances(name)).at(-1);
-    if (!cur || cur.state.kind !== 'running') throw notFound(name);
+    if (cur?.state.kind !== 'running') throw notFound(name);
     return cur;
   };
   const container = (name: string): ContainerStreams => ({
@@ -84,13 +113,16 @@ export function podStreams(deps: PodStreamsDeps, pod: KubeObject): PodStreams {
       const c = await running(name);
       return execSession(await deps.runtime.exec(c.id, { cmd: o.command, tty: o.tty, stdin: o.stdin }));
     },
-    async attach() {
-      // conmon's attach socket is SOCK_SEQPACKET, which Node cannot open.
-      throw new Error(
-        `attach is not supported by this node's runtime yet; use kubectl exec -it ${pod.metadata.name} -c ${name} -- sh`,
-      );
+    async attach(o) {
+      const c = await running(name);
+      const spec = containerSpecs.find((s) => s.name === name);
+      const s = await deps.runtime.attach(c.id, { stdin: o.stdin }).catch((e: unknown) => {
+        // It ended (or went) since it was found running: the same answer as for one not running.
+        throw isStatusError(e) ? notFound(name) : e;
+      });
+      return attachSession(s, spec?.stdinOnce === true);
     },
-    async log({ previous }) {
+    async log({ previous, signal }) {
       const list = await instances(name);
       // The latest instance is the current one, running or not; --previous is the one before it (the agent keeps both).
       const inst = previous ? list.at(-2) : list.at(-1);
@@ -101,6 +133,8 @@ export function podStreams(deps: PodStreamsDeps, pod: KubeObject): PodStreams {
       }
       const exited = new Promise<void>((resolve) => {
         const check = async () => {
+          // The reader is done: nobody waits for the exit any more.
+          if (signal?.aborted) return;
           try {
             const st = await deps.runtime.containerStatus(inst.id);
             if (st.state.kind === 'exited' || st.state.kind === 'unknown') return resolve();

@@ -93,7 +93,14 @@ export interface ContainerConfig {
   cwd?: string;
   user?: { uid: number; gid: number; additionalGids?: number[] };
   tty?: boolean;
+  /** Give the container a stdin that attachments write to (without it, its stdin is empty). */
   stdin?: boolean;
+  /**
+   * Kubernetes stdinOnce: the container's stdin closes when the first
+   * attachment that writes to it ends. Without it stdin stays open for the
+   * next attachment.
+   */
+  stdinOnce?: boolean;
   mounts?: Mount[];
   /** Capability names with or without the CAP_ prefix; "ALL" means every one. */
   capabilities?: { add?: string[]; drop?: string[] };
@@ -174,6 +181,37 @@ export interface ExecSession {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+export interface AttachOptions {
+  /** Write to the container's stdin; ignored (stdin is null) for a container created without stdin. */
+  stdin?: boolean;
+  /** Aborting detaches. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A connection to a running container's own process: its output as it is
+ * written from now on (earlier output is only in the log), and its stdin.
+ */
+export interface AttachSession {
+  /**
+   * Present when input was asked for and the container has stdin. Ending it
+   * ends the container's input when the container is stdinOnce; otherwise
+   * its stdin stays open for later attachments.
+   */
+  stdin: Writable | null;
+  stdout: Readable;
+  /** Null with a tty: the terminal carries both streams on stdout. */
+  stderr: Readable | null;
+  /** The container has a terminal (set at creation; an attachment cannot change it). */
+  tty: boolean;
+  /** Resolves once the attachment is over: the container ended and its output is drained, or we detached. */
+  ended: Promise<void>;
+  /** Resizes the container's terminal; does nothing without one. */
+  resize(size: TerminalSize): Promise<void>;
+  /** Leaves the container running; a stdinOnce container's stdin closes. */
+  detach(): Promise<void>;
+}
+
 export interface RuntimeVersion {
   /** e.g. "runc" */
   name: string;
@@ -204,4 +242,6 @@ export interface Runtime {
 
   /** Runs a process in a running container. */
   exec(id: string, options: ExecOptions): Promise<ExecSession>;
+  /** Joins a running container's own process; BadRequest when it is not running. */
+  attach(id: string, options?: AttachOptions): Promise<AttachSession>;
 }

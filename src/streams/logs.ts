@@ -110,11 +110,11 @@ export async function serveLogs(
   checkLogAvailable(pod, container, opts.previous);
   const streams = (await deps.resolve(pod)).container(container);
   if (!streams) throw errors.badRequest(`container "${container}" in pod "${name}" is not available`);
-  const log = await streams.log({ previous: opts.previous });
+  const ac = new AbortController();
+  const log = await streams.log({ previous: opts.previous, signal: ac.signal });
 
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
-  const ac = new AbortController();
   res.once('close', () => ac.abort());
   const formatter = new LogFormatter({
     timestamps: opts.timestamps,
@@ -136,5 +136,6 @@ export async function serveLogs(
   } catch (err) {
     if (!ac.signal.aborted) deps.log.warn('reading container log failed', { pod: name, container, err });
   }
+  ac.abort();
   res.end();
 }

@@ -114,7 +114,7 @@ export async function startRemoteCommand(
   const output = { stdout: hold(session.stdout), stderr: hold(session.stderr) };
   const relayOn = (channels: CommandChannels) => {
     relay(channels, session, output, kind, r.command, deps.log).catch((err) => {
-      deps.log.error('exec relay failed', { err });
+      deps.log.error(`${kind} relay failed`, { err });
       void Promise.resolve(session.kill()).catch(() => {});
     });
   };
@@ -136,7 +136,7 @@ export async function startRemoteCommand(
     );
     if (head.length > 0) spdy.receive(head);
     collector.ready.then(relayOn, (err) => {
-      deps.log.info('exec streams never arrived', { err });
+      deps.log.info(`${kind} streams never arrived`, { err });
       void Promise.resolve(session.kill()).catch(() => {});
       spdy.close();
     });

@@ -39,6 +39,10 @@ export interface ExecOptions {
 }
 
 export interface AttachOptions {
+  /**
+   * As asked; whether a container has a terminal is fixed when it starts, and
+   * the node goes by that, as the kubelet does.
+   */
   tty: boolean;
   stdin: boolean;
   stdout: boolean;
@@ -63,7 +67,8 @@ export interface ContainerStreams {
   exec(opts: ExecOptions): Promise<ExecSession>;
   attach(opts: AttachOptions): Promise<ExecSession>;
   /** The current instance's log, or the previous (last terminated) one's. */
-  log(opts: { previous: boolean }): Promise<ContainerLog>;
+  /** signal: the reader is done; whatever watches the container for it stops. */
+  log(opts: { previous: boolean; signal?: AbortSignal }): Promise<ContainerLog>;
 }
 
 export interface PodStreams {

@@ -85,6 +85,7 @@ export async function createContainer(ctx: Context, config: ContainerConfig): Pr
       logPath: config.logPath,
       tty: config.tty ?? false,
       stdin: config.stdin ?? false,
+      leaveStdinOpen: (config.stdin ?? false) && !(config.stdinOnce ?? false),
       podCgroup: sandbox.podCgroup,
     });
   } catch (e) {

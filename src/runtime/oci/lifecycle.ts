@@ -50,6 +50,8 @@ export interface CreateRequest {
   logPath: string;
   tty: boolean;
   stdin: boolean;
+  /** Keep stdin open when an attach client leaves (Kubernetes stdinOnce false). */
+  leaveStdinOpen?: boolean;
   /** The pod's cgroup, where the monitor is placed. */
   podCgroup: string;
 }
@@ -68,6 +70,7 @@ export async function createMonitored(ctx: Context, req: CreateRequest): Promise
     socketsDir: ctx.layout.socketsDir,
     tty: req.tty,
     stdin: req.stdin,
+    leaveStdinOpen: req.leaveStdinOpen,
     logSizeMax: ctx.logSizeMax,
     cgroupProcs: await monitorCgroupProcs(req.podCgroup, await ctx.cgroupMounts()),
     timeoutMs: ctx.createTimeoutMs,

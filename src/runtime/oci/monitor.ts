@@ -11,7 +11,8 @@
 // {"data": <pid>} or {"data": -1, "message": "..."}. Without those descriptors
 // it has nobody to report to and exits silently.
 import { spawn } from 'node:child_process';
-import { stat, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { cleanMessage } from './command.ts';
 import { type MonitorFiles, readTextIfExists } from './layout.ts';
@@ -30,6 +31,12 @@ export interface MonitorLaunch {
   socketsDir: string;
   tty: boolean;
   stdin: boolean;
+  /**
+   * Keep the container's stdin open when an attach client leaves (Kubernetes
+   * stdinOnce false). Without it conmon closes stdin as soon as any attach
+   * client leaves or ends its input.
+   */
+  leaveStdinOpen?: boolean;
   logSizeMax?: number;
   /** cgroup.procs files conmon's pid is written to while it waits on the start pipe. */
   cgroupProcs: string[];
@@ -65,6 +72,7 @@ export async function launchMonitor(l: MonitorLaunch): Promise<number> {
     l.socketsDir,
     ...(l.tty ? ['--terminal'] : []),
     ...(l.stdin ? ['--stdin'] : []),
+    ...(l.stdin && l.leaveStdinOpen ? ['--leave-stdin-open'] : []),
     ...(l.logSizeMax ? ['--log-size-max', String(l.logSizeMax)] : []),
   ];
   const child = spawn(l.conmonPath, args, {
@@ -150,7 +158,7 @@ export interface MonitorExit {
 export async function readMonitorExit(files: MonitorFiles): Promise<MonitorExit | undefined> {
   const text = await readTextIfExists(files.exitFile);
   if (text === undefined || text.trim() === '') return undefined;
-  const { mtime } = await stat(files.exitFile);
+  const { mtime } = statSync(files.exitFile);
   const oomKilled = (await readTextIfExists(files.oomFile)) !== undefined;
   return { exitCode: Number.parseInt(text.trim(), 10), finishedAt: mtime, oomKilled };
 }

@@ -5,6 +5,8 @@ import { basename, join } from 'node:path';
 import { type Clock, systemClock } from '../../util/clock.ts';
 import type { Logger } from '../../util/log.ts';
 import type {
+  AttachOptions,
+  AttachSession,
   ContainerConfig,
   ContainerFilter,
   ContainerStatus,
@@ -16,6 +18,7 @@ import type {
   SandboxFilter,
   SandboxStatus,
 } from '../types.ts';
+import { attachToContainer, defaultAttachRelayPath } from './attach.ts';
 import { allCapabilities } from './capabilities.ts';
 import { type CgroupMount, cgroupMounts } from './cgroups.ts';
 import * as containers from './containers.ts';
@@ -48,12 +51,15 @@ export interface OciRuntimeOptions {
    * process (see launcher.ts); inProcessLauncher starts them from this one.
    */
   launcher?: Launcher;
+  /** The attach relay program (attach-relay.c); default: where scripts/build.sh puts it. */
+  attachRelayPath?: string;
   logger: Logger;
   clock?: Clock;
 }
 
 export class OciRuntime implements Runtime {
   readonly #ctx: Context;
+  readonly #attachRelayPath: string;
 
   constructor(options: OciRuntimeOptions) {
     const runtimePath = options.runtimePath ?? '/usr/sbin/runc';
@@ -61,6 +67,7 @@ export class OciRuntime implements Runtime {
     let cgroupHierarchies: Promise<CgroupMount[]> | undefined;
     const layout = new StateLayout(options.stateDir);
     const launcher = options.launcher ?? new HelperLauncher();
+    this.#attachRelayPath = options.attachRelayPath ?? defaultAttachRelayPath();
     this.#ctx = {
       layout,
       launcher,
@@ -133,5 +140,8 @@ export class OciRuntime implements Runtime {
   }
   exec(id: string, options: ExecOptions): Promise<ExecSession> {
     return containers.execInContainer(this.#ctx, id, options);
+  }
+  attach(id: string, options?: AttachOptions): Promise<AttachSession> {
+    return attachToContainer(this.#ctx, this.#attachRelayPath, id, options);
   }
 }
