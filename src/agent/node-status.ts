@@ -20,6 +20,8 @@ export interface NodeStatusOptions {
   name: string;
   facts: () => NodeFacts;
   labels?: Record<string, string>;
+  /** Port of the agent's stream endpoint, reported where the API server looks for it (default 10250, the kubelet's). */
+  kubeletPort?: number;
   clock: Clock;
   logger: Logger;
 }
@@ -108,7 +110,7 @@ export class NodeStatus {
       allocatable: facts.allocatable,
       addresses: facts.addresses,
       nodeInfo: facts.nodeInfo,
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: this.o.kubeletPort ?? 10250 } },
     };
   }
 

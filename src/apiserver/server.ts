@@ -27,6 +27,7 @@ import {
 } from './discovery.ts';
 import { handleResource, type RestDeps } from './handlers/rest.ts';
 import { sendError, sendJson } from './http.ts';
+import { kubeletServingPath, serveKubeletServing } from './kubelet-serving.ts';
 import { type ApiMetrics, createApiMetrics } from './metrics.ts';
 import { namespaceGate } from './namespace-gate.ts';
 import { decodeObject } from './registry/codec.ts';
@@ -222,6 +223,7 @@ export class ApiServer {
       }
       const user = authenticate(req, this.o.tokens, this.certificateUsers);
       if (!user) throw errors.unauthorized();
+      if (path === kubeletServingPath) return await serveKubeletServing(this.o.pki.ca, req, res, user);
       if (path === '/metrics') {
         const text = await this.metrics.registry.metrics();
         res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType });

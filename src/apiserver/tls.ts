@@ -1,7 +1,9 @@
 // The cluster's PKI, made on first start and reused after: a CA, a serving
-// certificate for every listen address, and an admin client credential.
+// certificate for every listen address, an admin client credential and the
+// client credential the API server shows node agents. Node agents' serving
+// certificates are signed from certificate requests (see kubelet-serving.ts).
 // Private keys are written 0600. ECDSA P-256 keeps generation fast.
-import { createHash, webcrypto, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -32,7 +34,12 @@ export interface ClusterPki {
   ca: Pem;
   serving: Pem;
   admin: Pem;
+  /** What the API server presents to node agents when it proxies pod streams to them. */
+  kubeletClient: Pem;
 }
+
+/** The user (CN) of the API server's client certificate for node agents, upstream's name for it. */
+export const kubeletClientUser = 'kube-apiserver-kubelet-client';
 
 function pemKey(der: ArrayBuffer): string {
   const b64 = Buffer.from(der)
@@ -81,14 +88,24 @@ async function makeCa(): Promise<Pem> {
   };
 }
 
-async function issue(
+type Sans = { dns: string[]; ips: string[] };
+
+function sanExtension(x509: X509Lib, sans: Sans) {
+  return new x509.SubjectAlternativeNameExtension([
+    ...sans.dns.map((value) => ({ type: 'dns' as const, value })),
+    ...sans.ips.map((value) => ({ type: 'ip' as const, value })),
+  ]);
+}
+
+/** Signs a certificate for `publicKey` with the CA: a server certificate names `sans`, a client one names nobody. */
+async function sign(
   ca: Pem,
-  subject: string,
+  subject: string | Record<string, string[]>[],
   usage: 'server' | 'client',
-  sans: { dns: string[]; ips: string[] },
-): Promise<Pem> {
+  sans: Sans,
+  publicKey: CryptoKey | InstanceType<X509Lib['PublicKey']>,
+): Promise<string> {
   const x509 = await x509Lib();
-  const kp = await keys();
   const caCert = new x509.X509Certificate(ca.cert);
   const extensions: InstanceType<X509Lib['Extension']>[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
@@ -101,14 +118,7 @@ async function issue(
     ]),
     await x509.AuthorityKeyIdentifierExtension.create(caCert),
   ];
-  if (usage === 'server') {
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension([
-        ...sans.dns.map((value) => ({ type: 'dns' as const, value })),
-        ...sans.ips.map((value) => ({ type: 'ip' as const, value })),
-      ]),
-    );
-  }
+  if (usage === 'server') extensions.push(sanExtension(x509, sans));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject,
@@ -116,12 +126,17 @@ async function issue(
     notBefore: new Date(Date.now() - 3600_000),
     notAfter: new Date(Date.now() + tenYears),
     signingKey: await importKey(ca.key),
-    publicKey: kp.publicKey,
+    publicKey,
     signingAlgorithm: alg,
     extensions,
   });
+  return cert.toString('pem');
+}
+
+async function issue(ca: Pem, subject: string, usage: 'server' | 'client', sans: Sans): Promise<Pem> {
+  const kp = await keys();
   return {
-    cert: cert.toString('pem'),
+    cert: await sign(ca, subject, usage, sans, kp.publicKey),
     key: pemKey(await webcrypto.subtle.exportKey('pkcs8', kp.privateKey)),
   };
 }
@@ -156,7 +171,7 @@ function save(dir: string, name: string, pem: Pem): void {
   writeFileSync(join(dir, `${name}.key`), pem.key, { mode: 0o600 });
 }
 
-function coversAll(pem: Pem, names: { dns: string[]; ips: string[] }): boolean {
+function coversAll(pem: Pem, names: Sans): boolean {
   // Node's own parser reads "DNS:a, IP Address:1.2.3.4" — enough to compare.
   const have = new Set(
     (new X509Certificate(pem.cert).subjectAltName ?? '')
@@ -185,7 +200,15 @@ export async function ensurePki(dir: string, listenHost: string): Promise<Cluste
     admin = await issue(ca, 'CN=admin, O=system:masters', 'client', { dns: [], ips: [] });
     save(dir, 'admin', admin);
   }
-  return { ca, serving, admin };
+  let kubeletClient = load(dir, 'kubelet-client');
+  if (!kubeletClient) {
+    kubeletClient = await issue(ca, `CN=${kubeletClientUser}, O=system:masters`, 'client', {
+      dns: [],
+      ips: [],
+    });
+    save(dir, 'kubelet-client', kubeletClient);
+  }
+  return { ca, serving, admin, kubeletClient };
 }
 
 /** A client certificate signed by the cluster CA (for agents and tests). */
@@ -222,4 +245,81 @@ export function kubeconfig(server: string, pki: Pick<ClusterPki, 'ca'>, user: Pe
 /** Hex SHA-256 of a CA certificate's PEM text: what a join token pins. */
 export function caHash(caPem: string): string {
   return createHash('sha256').update(caPem).digest('hex');
+}
+
+/** A certificate request whose signature checked out: the requester holds the key it names. */
+export interface CertificateRequest {
+  commonName: string;
+  organizations: string[];
+  sans: Sans;
+  /** Alternative names of other kinds (email, URI…), which a node's serving certificate may not carry. */
+  otherNames: string[];
+  publicKey: InstanceType<X509Lib['PublicKey']>;
+}
+
+/** Makes a key and a PEM certificate request for a server certificate naming `sans`. */
+export async function createCertificateRequest(
+  subject: { commonName: string; organizations: string[] },
+  sans: Sans,
+): Promise<{ csr: string; key: string }> {
+  const x509 = await x509Lib();
+  const kp = await keys();
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: [{ CN: [subject.commonName] }, { O: subject.organizations }],
+    keys: kp,
+    signingAlgorithm: alg,
+    extensions: [sanExtension(x509, sans)],
+  });
+  return { csr: csr.toString('pem'), key: pemKey(await webcrypto.subtle.exportKey('pkcs8', kp.privateKey)) };
+}
+
+/** Reads a PEM certificate request; throws if it cannot be parsed or its signature does not verify. */
+export async function readCertificateRequest(pem: string): Promise<CertificateRequest> {
+  const x509 = await x509Lib();
+  const csr = new x509.Pkcs10CertificateRequest(pem);
+  if (!(await csr.verify())) throw new Error('the certificate request is not signed by the key it names');
+  const sans: Sans = { dns: [], ips: [] };
+  const otherNames: string[] = [];
+  for (const ext of csr.extensions) {
+    if (!(ext instanceof x509.SubjectAlternativeNameExtension)) continue;
+    for (const n of ext.names.items) {
+      if (n.type === 'dns') sans.dns.push(n.value);
+      else if (n.type === 'ip') sans.ips.push(n.value);
+      else otherNames.push(`${n.type}:${n.value}`);
+    }
+  }
+  return {
+    commonName: csr.subjectName.getField('CN')[0] ?? '',
+    organizations: csr.subjectName.getField('O'),
+    sans,
+    otherNames,
+    publicKey: csr.publicKey,
+  };
+}
+
+/** Signs a checked request as a server certificate for the subject and names it asks for. */
+export function signServingRequest(ca: Pem, req: CertificateRequest): Promise<string> {
+  const subject: Record<string, string[]>[] = [{ CN: [req.commonName] }];
+  if (req.organizations.length > 0) subject.push({ O: req.organizations });
+  return sign(ca, subject, 'server', req.sans, req.publicKey);
+}
+
+/**
+ * Whether a serving credential can be kept: signed by `caPem`, its key the
+ * certificate's, every one of `names` covered, and valid for `marginMs` more.
+ */
+export function credentialServes(pem: Pem, caPem: string, names: Sans, marginMs: number): boolean {
+  try {
+    const cert = new X509Certificate(pem.cert);
+    const ca = new X509Certificate(caPem);
+    return (
+      cert.checkIssued(ca) &&
+      cert.verify(ca.publicKey) &&
+      cert.checkPrivateKey(createPrivateKey(pem.key)) &&
+      Date.parse(cert.validTo) > Date.now() + marginMs &&
+      coversAll(pem, names)
+    );
+  } catch {
+    return false;
+  }
 }

@@ -1,13 +1,16 @@
 // `orca agent`: a node agent on another machine, joining a cluster with the
 // server's URL and join token. It checks the server's CA against the token,
-// then talks to the API over HTTPS like any client.
+// then talks to the API over HTTPS like any client. It serves its pods'
+// streams on --kubelet-port with a certificate the cluster CA signs for it,
+// and the API server proxies kubectl's logs/exec/port-forward there.
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { resolve } from 'node:path';
-import { caHash } from '../apiserver/tls.ts';
+import { caHash, kubeletClientUser } from '../apiserver/tls.ts';
 import { HttpClient } from '../client/http-client.ts';
 import { createLogger, type Level } from '../util/log.ts';
 import { type FlagSpec, helpText, parseFlags, UsageError } from './flags.ts';
+import { ensureKubeletServingCert } from './kubelet-credentials.ts';
 import { runNodeAgent } from './node-agent.ts';
 import { agentFlags, agentFlagValues } from './server-command.ts';
 
@@ -54,6 +57,13 @@ const flags: FlagSpec[] = [
     value: 'DOMAIN',
     help: 'Cluster DNS domain.',
   },
+  {
+    name: 'kubelet-port',
+    type: 'string',
+    default: '10250',
+    value: 'PORT',
+    help: "HTTPS port on the node IP where the API server reaches this node's pod logs, exec, attach and port-forward (0 picks a free one).",
+  },
   { name: 'log-level', type: 'string', default: 'info', value: 'LEVEL', help: 'debug, info, warn or error.' },
   ...agentFlags,
 ];
@@ -97,9 +107,13 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
   const tokenFile = values['token-file'] as string;
   const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : (values.token as string);
   if (!token) throw new UsageError('--token or --token-file is required');
+  const kubeletPort = values['kubelet-port'] as string;
+  if (!/^\d+$/.test(kubeletPort) || Number(kubeletPort) > 65535)
+    throw new UsageError(`--kubelet-port must be a port number (0 picks a free one), got "${kubeletPort}"`);
   const logger = createLogger({ level: values['log-level'] as Level });
   const ca = await trustedCa(server, token);
   const agent = agentFlagValues(values);
+  const dataDir = resolve(values['data-dir'] as string);
   const client = new HttpClient({
     server,
     ca,
@@ -111,16 +125,35 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', () => controller.abort());
   process.once('SIGTERM', () => controller.abort());
   logger.info('joining cluster', { server, node: agent.nodeName });
-  await runNodeAgent(
-    {
-      client,
-      ...agent,
-      dataDir: resolve(values['data-dir'] as string),
-      clusterDns: values['cluster-dns'] as string,
-      clusterDomain: values['cluster-domain'] as string,
-      logger,
-    },
-    controller.signal,
-  );
+  const serving = await ensureKubeletServingCert({
+    server,
+    ca,
+    token,
+    dataDir,
+    nodeName: agent.nodeName,
+    nodeIP: agent.nodeIP,
+    logger,
+  });
+  try {
+    await runNodeAgent(
+      {
+        client,
+        ...agent,
+        streamEndpoint: {
+          port: Number(kubeletPort),
+          tls: { ...serving, ca },
+          apiserverUser: kubeletClientUser,
+        },
+        dataDir,
+        clusterDns: values['cluster-dns'] as string,
+        clusterDomain: values['cluster-domain'] as string,
+        logger,
+      },
+      controller.signal,
+    );
+  } finally {
+    // An agent that failed stops what it started (the stream endpoint listens until this), so the process can exit.
+    controller.abort();
+  }
   return 0;
 }

@@ -6,7 +6,10 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { primaryAddress } from '../agent/node-info.ts';
 import { podStreams } from '../agent/pod-streams.ts';
+import { resources } from '../api/resources.ts';
+import { isNotFound } from '../api/status.ts';
 import { staticTokens } from '../apiserver/authn.ts';
+import { nodeStreamProxy } from '../apiserver/node-proxy.ts';
 import { ApiServer } from '../apiserver/server.ts';
 import { caHash, ensurePki, kubeconfig } from '../apiserver/tls.ts';
 import { LocalClient } from '../client/local-client.ts';
@@ -17,7 +20,7 @@ import {
   openStore,
   startCompactor,
 } from '../store/index.ts';
-import { createStreamServer, NodeStreamError } from '../streams/index.ts';
+import { createStreamServer, NodeStreamError, routeStreams } from '../streams/index.ts';
 import { createLogger, type Level } from '../util/log.ts';
 import { buildAdmission, buildFieldManager } from './api-machinery.ts';
 import { startControllers } from './controllers.ts';
@@ -270,19 +273,35 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   const store = await openStore(cfg.datastore, { dataDir: cfg.dataDir, logger: logger.child('store') });
   const pki = await ensurePki(join(cfg.dataDir, 'server', 'tls'), cfg.host);
   const token = joinToken(cfg.dataDir, pki.ca.cert);
-  // Pod streams of this machine's pods are served by the in-process agent's runtime.
+  // Pod streams of this machine's pods are served by the in-process agent's
+  // runtime directly; those of pods on other nodes are proxied to their agents.
   let localRuntime: Runtime | undefined;
-  const streams = createStreamServer({
+  const localStreams = createStreamServer({
     log: logger.child('streams'),
     resolve: async (pod) => {
-      if (pod.spec?.nodeName === cfg.agent.nodeName && localRuntime) {
-        return podStreams({ runtime: localRuntime, nodeIP: cfg.agent.nodeIP }, pod);
-      }
-      throw new NodeStreamError(
-        `pod "${pod.metadata.name}" runs on node "${pod.spec?.nodeName}", whose agent this server cannot reach for streams yet`,
-        503,
-      );
+      if (!localRuntime)
+        throw new NodeStreamError(`the agent of node "${cfg.agent.nodeName}" is starting`, 503);
+      return podStreams({ runtime: localRuntime, nodeIP: cfg.agent.nodeIP }, pod);
     },
+  });
+  const nodeInfo = resources.find((r) => r.kind === 'Node')!;
+  const proxiedStreams = nodeStreamProxy({
+    getNode: (name) =>
+      api
+        .registry(nodeInfo)
+        .get(undefined, name)
+        .catch((err) => {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        }),
+    ca: pki.ca.cert,
+    client: pki.kubeletClient,
+    log: logger.child('node-proxy'),
+  });
+  // A pod not yet on any node gets the local server's answers (empty log, "no host assigned").
+  const streams = routeStreams((pod) => {
+    const node = pod.spec?.nodeName;
+    return !node || (node === cfg.agent.nodeName && !cfg.disableAgent) ? localStreams : proxiedStreams;
   });
   const api = new ApiServer({
     store,

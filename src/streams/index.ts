@@ -1,7 +1,8 @@
 // The pod stream protocols kubectl speaks (logs, exec, attach, port-forward),
 // served from whatever node-side PodStreams the resolver finds for a pod.
 //
-// Wiring, in the apiserver: plain requests for pods/NAME/{log,exec,attach,
+// Wiring, in the apiserver (and in a joined agent's stream endpoint, which
+// serves the same paths): plain requests for pods/NAME/{log,exec,attach,
 // portforward} go to handle() (it is a StreamRouter); the HTTP server's
 // 'upgrade' event, after authentication and fetching the pod, goes to
 // handleUpgrade(). Anything refused before reaching here (no such pod,
@@ -58,6 +59,18 @@ export interface StreamServer {
     head: Buffer,
     query: URLSearchParams,
   ): Promise<void>;
+}
+
+/**
+ * One StreamServer in front of several: `pick` chooses, per pod, the one that
+ * serves it — this node's own streams, or a proxy to the agent of the pod's node.
+ */
+export function routeStreams(pick: (pod: KubeObject) => StreamServer): StreamServer {
+  return {
+    handle: (kind, pod, req, res, query) => pick(pod).handle(kind, pod, req, res, query),
+    handleUpgrade: (kind, pod, req, socket, head, query) =>
+      pick(pod).handleUpgrade(kind, pod, req, socket, head, query),
+  };
 }
 
 export function createStreamServer(opts: StreamServerOptions): StreamServer {

@@ -40,6 +40,9 @@ describe('orca agent', () => {
         node,
         '--bridge-name',
         bridge,
+        // Any free port: two runs at once must not collide on 10250.
+        '--kubelet-port',
+        '0',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
