@@ -21,6 +21,7 @@ import { type BenchServer, type Datastore, residentBytes, startServer } from './
 import { ms, type Summary } from './apiserver/stats.ts';
 import { type CreateResult, createObjects, getLatency } from './apiserver/throughput.ts';
 import { type WatchResult, watchLatency } from './apiserver/watch-latency.ts';
+import { runGuarded } from './lifecycle.ts';
 
 const CLIENTS = 16;
 const GETS = 3_000;
@@ -255,28 +256,11 @@ function report(s: Settings, results: Results[]): string {
 async function main(): Promise<void> {
   const s = settings();
   const cleanup = new Cleanup();
-  const bail = (code: number) => {
-    void cleanup.all().finally(() => process.exit(code));
-  };
-  process.once('SIGINT', () => bail(130));
-  process.once('SIGTERM', () => bail(143));
-  // e.g. EPIPE on stdout: still stop the servers rather than orphan them.
-  process.on('uncaughtException', (err) => {
-    console.error(err);
-    bail(1);
-  });
-  const limit = setTimeout(() => {
-    console.error(`time limit of ${TIME_LIMIT_MS / 60_000} min passed; stopping`);
-    bail(1);
-  }, TIME_LIMIT_MS);
-  try {
+  await runGuarded(TIME_LIMIT_MS, cleanup, async () => {
     const results: Results[] = [];
     for (const datastore of s.datastores) results.push(await runDatastore(datastore, s, cleanup));
     console.log(report(s, results));
-  } finally {
-    clearTimeout(limit);
-    await cleanup.all();
-  }
+  });
 }
 
 await main();

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { repoRoot } from '../test/helpers/orca.ts';
 import { ms, summarize } from './apiserver/stats.ts';
+import { Cleanup, runGuarded } from './lifecycle.ts';
 import { benchImage } from './pods/manifest.ts';
 import { type OrcaCluster, startOrcaCluster } from './pods/orca-cluster.ts';
 import { runOrcaSide } from './pods/orca-side.ts';
@@ -57,25 +58,6 @@ function settings(): Settings {
     logLevel: values['log-level'],
     profileDir,
   };
-}
-
-/** What has to be undone, in reverse order of starting; each undo runs once. */
-class Cleanup {
-  readonly #steps: { name: string; undo: () => Promise<void> }[] = [];
-  #running?: Promise<void>;
-
-  add(name: string, undo: () => Promise<void>): void {
-    this.#steps.push({ name, undo });
-  }
-
-  all(): Promise<void> {
-    this.#running ??= (async () => {
-      for (const step of this.#steps.reverse()) {
-        await step.undo().catch((err: unknown) => console.error(`cleanup ${step.name}: ${err}`));
-      }
-    })();
-    return this.#running;
-  }
 }
 
 interface Row {
@@ -205,22 +187,9 @@ async function buildImage(dir: string): Promise<string> {
 async function main(): Promise<void> {
   const s = settings();
   const cleanup = new Cleanup();
-  const bail = (code: number) => {
-    void cleanup.all().finally(() => process.exit(code));
-  };
-  process.once('SIGINT', () => bail(130));
-  process.once('SIGTERM', () => bail(143));
-  process.on('uncaughtException', (err) => {
-    console.error(err);
-    bail(1);
-  });
-  const limit = setTimeout(() => {
-    console.error(`time limit of ${TIME_LIMIT_MS / 60_000} min passed; stopping`);
-    bail(1);
-  }, TIME_LIMIT_MS);
   const work = mkdtempSync(join(tmpdir(), 'orca-bench-pods-work-'));
   cleanup.add('work dir', async () => rmSync(work, { recursive: true, force: true }));
-  try {
+  await runGuarded(TIME_LIMIT_MS, cleanup, async () => {
     const imageTar = await buildImage(work);
     log('orca', 'starting a one-node cluster');
     const cluster: OrcaCluster = await startOrcaCluster({
@@ -251,10 +220,7 @@ async function main(): Promise<void> {
     console.log(table(s, orca, podman));
     console.log('');
     console.log(notes(s, orca, podman, load, podmanVersion));
-  } finally {
-    clearTimeout(limit);
-    await cleanup.all();
-  }
+  });
 }
 
 await main();

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Cluster, startCluster } from '../test/helpers/cluster.ts';
 import { ms, summarize } from './apiserver/stats.ts';
+import { Cleanup, runGuarded } from './lifecycle.ts';
 import { servedDigest, startBenchPod } from './streams/bench-pod.ts';
 import { measureExecLatency } from './streams/exec-latency.ts';
 import {
@@ -62,25 +63,6 @@ function settings(): Settings {
     rounds: count('rounds', values.rounds),
     profileDir,
   };
-}
-
-/** What has to be undone, in reverse order of starting; each undo runs once. */
-class Cleanup {
-  readonly #steps: { name: string; undo: () => Promise<void> }[] = [];
-  #running?: Promise<void>;
-
-  add(name: string, undo: () => Promise<void>): void {
-    this.#steps.push({ name, undo });
-  }
-
-  all(): Promise<void> {
-    this.#running ??= (async () => {
-      for (const step of this.#steps.reverse()) {
-        await step.undo().catch((err: unknown) => console.error(`cleanup ${step.name}: ${err}`));
-      }
-    })();
-    return this.#running;
-  }
 }
 
 interface Transfers {
@@ -133,25 +115,12 @@ function table(latency: { exec: number[]; get: number[] }, transfers: Transfers[
 async function main(): Promise<void> {
   const s = settings();
   const cleanup = new Cleanup();
-  const bail = (code: number) => {
-    void cleanup.all().finally(() => process.exit(code));
-  };
-  process.once('SIGINT', () => bail(130));
-  process.once('SIGTERM', () => bail(143));
-  process.on('uncaughtException', (err) => {
-    console.error(err);
-    bail(1);
-  });
-  const limit = setTimeout(() => {
-    console.error(`time limit of ${TIME_LIMIT_MS / 60_000} min passed; stopping`);
-    bail(1);
-  }, TIME_LIMIT_MS);
   const work = mkdtempSync(join(tmpdir(), 'orca-bench-streams-'));
   cleanup.add('work dir', async () => rmSync(work, { recursive: true, force: true }));
   // startCluster builds the test image into a file named after this process and keeps it for reuse.
   const imageTar = join(tmpdir(), 'orca-test-image', `busybox-${process.pid}.tar`);
   cleanup.add('test image', async () => rmSync(imageTar, { force: true }));
-  try {
+  await runGuarded(TIME_LIMIT_MS, cleanup, async () => {
     log('starting a one-node cluster');
     // The server (bin/orca execs node) inherits NODE_OPTIONS; nothing else started here is Node.
     const savedOptions = process.env.NODE_OPTIONS;
@@ -215,10 +184,7 @@ async function main(): Promise<void> {
           '(API server and agent together), the kubectl process and this client (hashing included).',
       ].join('\n'),
     );
-  } finally {
-    clearTimeout(limit);
-    await cleanup.all();
-  }
+  });
 }
 
 await main();

@@ -162,6 +162,8 @@ export class Podman {
 
   /** Removes pods and their volumes, several `podman pod rm` at once (one removes 100 pods in minutes). */
   async #remove(names: string[]): Promise<void> {
+    // Known before removal: should podman lose track of one, runc still has it.
+    const ids = (await Promise.all(names.map((n) => this.#containerIds(n).catch(() => [])))).flat();
     const chunks: string[][] = [];
     for (let i = 0; i < names.length; i += REMOVE_CHUNK) chunks.push(names.slice(i, i + REMOVE_CHUNK));
     const removeChunk = async (chunk: string[]) => {
@@ -178,6 +180,7 @@ export class Podman {
         for (let chunk = queue.shift(); chunk; chunk = queue.shift()) await removeChunk(chunk);
       }),
     );
+    await deleteLostContainers(ids);
     const left = new Set((await this.#podman(['pod', 'ls', '--format', '{{.Name}}'])).split('\n'));
     for (const n of names) if (!left.has(n)) this.#live.delete(n);
     const stuck = names.filter((n) => left.has(n));
@@ -198,6 +201,23 @@ export class Podman {
       child.on('error', (err) => resolve({ code: -1, output: `${output}\n${err.message}` }));
       child.on('close', (code) => resolve({ code: code ?? -1, output }));
     });
+  }
+}
+
+/**
+ * Deletes those of the given containers that runc (podman's default root)
+ * still has after podman removed their pods: podman has been seen to drop
+ * its record of a container while the container itself stayed behind.
+ */
+async function deleteLostContainers(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const listed = await run('runc', ['list', '--format', 'json']).catch(() => ({ stdout: 'null' }));
+  const present = new Set(((JSON.parse(listed.stdout) ?? []) as { id: string }[]).map((c) => c.id));
+  for (const id of ids.filter((i) => present.has(i))) {
+    log('podman', `runc still has container ${id.slice(0, 12)} after its pod was removed; deleting it`);
+    await run('runc', ['delete', '--force', id]).catch((err: unknown) =>
+      log('podman', `runc delete ${id.slice(0, 12)}: ${(err as Error).message}`),
+    );
   }
 }
 

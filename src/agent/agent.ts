@@ -96,16 +96,22 @@ export class Agent {
     return syncer.sync(pod, signal);
   }
 
-  /** Sandboxes whose pod is no longer bound here are torn down. */
+  /**
+   * Pods no longer bound here are torn down: those with a sandbox, and those
+   * with only files left (a teardown the agent's last stop cut short).
+   */
   private async cleanupOrphans(workers: PodWorkers): Promise<void> {
+    const sandboxes = await this.o.runtime.listSandboxes();
+    const dirs = await this.syncer!.podsOnDisk();
+    // Read after the node's state: a pod's worker makes its sandbox and files only once the pod is known here.
     const known = new Set(this.informer!.list().map((p) => p.metadata.uid));
-    for (const sb of await this.o.runtime.listSandboxes()) {
-      if (known.has(sb.podUid)) continue;
-      this.log.info('removing pod that is no longer bound here', {
-        podUid: sb.podUid,
-        pod: `${sb.namespace}/${sb.name}`,
-      });
-      await this.syncer!.cleanup(sb.podUid);
+    const orphans = new Map<string, string>();
+    for (const sb of sandboxes)
+      if (!known.has(sb.podUid)) orphans.set(sb.podUid, `${sb.namespace}/${sb.name}`);
+    for (const uid of dirs) if (!known.has(uid) && !orphans.has(uid)) orphans.set(uid, '(files only)');
+    for (const [podUid, pod] of orphans) {
+      this.log.info('removing pod that is no longer bound here', { podUid, pod });
+      await this.syncer!.cleanup(podUid);
     }
     for (const uid of workers.uids()) if (!known.has(uid)) workers.forget(uid);
   }

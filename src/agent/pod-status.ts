@@ -19,6 +19,13 @@ export interface StatusInput {
   images: Map<string, { imageID: string; image: string }>;
   /** Last failure per container (image pull, config, start), shown while it waits. */
   failures: Map<string, { reason: string; message: string }>;
+  /**
+   * The status this agent last wrote. Conditions keep their transition times
+   * from it rather than from `pod`, which may be a copy from before that write:
+   * otherwise each late watch event would move the times back and forth and
+   * every move would be written again.
+   */
+  previous?: KubeObject['status'];
 }
 
 type Condition = {
@@ -120,7 +127,7 @@ export function computePodStatus(in_: StatusInput): KubeObject['status'] {
   )
     phase = 'Running';
   else phase = 'Pending';
-  const prev = pod.status?.conditions as Condition[] | undefined;
+  const prev = (in_.previous ?? pod.status)?.conditions as Condition[] | undefined;
   const notReady = app.filter((s) => !s.ready).map((s) => s.name);
   const conditions: Condition[] = [
     condition(prev, 'PodReadyToStartContainers', in_.sandboxReady, now),
@@ -152,7 +159,10 @@ export function computePodStatus(in_: StatusInput): KubeObject['status'] {
       plan.terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`,
     ),
   ];
-  const scheduled = prev?.find((c) => c.type === 'PodScheduled');
+  // The scheduler's condition, as the API has it.
+  const scheduled = ((pod.status?.conditions ?? prev) as Condition[] | undefined)?.find(
+    (c) => c.type === 'PodScheduled',
+  );
   if (scheduled) conditions.push(scheduled);
   const status: KubeObject['status'] = {
     ...(pod.status?.qosClass ? { qosClass: pod.status.qosClass } : {}),

@@ -3,7 +3,7 @@
 // containers the plan says to start — and report the resulting status.
 // Level-triggered: it reads everything afresh each time and may run any
 // number of times; terminating a pod is the separate `terminate` path.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/object.ts';
 import { deepEqual } from '../api/object.ts';
@@ -97,7 +97,9 @@ interface PodMemory {
   podIP?: string;
   images: Map<string, { imageID: string; image: string }>;
   failures: Map<string, { reason: string; message: string }>;
-  lastStatus?: unknown;
+  lastStatus?: KubeObject['status'];
+  /** The pod's resourceVersion after that write: informer copies older than it are stale. */
+  lastStatusVersion?: bigint;
   /** Volumes once set up, and when their contents were last refreshed from their sources. */
   volumes?: Map<string, { hostPath: string; readOnly?: boolean }>;
   refreshedAt?: number;
@@ -156,7 +158,7 @@ export class PodSyncer {
     const mark = (step: string) => {
       took[step] = Math.round(performance.now() - began);
     };
-    await mkdir(join(dir, 'logs'), { recursive: true });
+    if (!mem.volumes) await mkdir(join(dir, 'logs'), { recursive: true });
 
     let volumes: Map<string, { hostPath: string; readOnly?: boolean }>;
     try {
@@ -474,10 +476,12 @@ export class PodSyncer {
       now: this.d.clock.now(),
       images: mem.images,
       failures: mem.failures,
+      previous: mem.lastStatus,
     });
-    if (deepEqual(status, mem.lastStatus) && deepEqual(status, pod.status)) return;
+    if (deepEqual(status, mem.lastStatus) && (deepEqual(status, pod.status) || olderThanWrite(pod, mem)))
+      return;
     try {
-      await this.d.client.patch(
+      const written = await this.d.client.patch(
         pods,
         pod.metadata.namespace,
         pod.metadata.name!,
@@ -486,6 +490,7 @@ export class PodSyncer {
         { subresource: 'status' },
       );
       mem.lastStatus = status;
+      mem.lastStatusVersion = version(written);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -525,6 +530,18 @@ export class PodSyncer {
   }
 
   /** Removes everything the pod had on this node: containers, sandbox, network, volumes, files. */
+  /** The pod UIDs that have a directory on this node. */
+  async podsOnDisk(): Promise<string[]> {
+    try {
+      return (await readdir(this.d.podsDir, { withFileTypes: true }))
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
   async cleanup(uid: string): Promise<void> {
     for (const sb of await this.d.runtime.listSandboxes({ podUid: uid }))
       await this.d.runtime.removeSandbox(sb.id);
@@ -535,7 +552,6 @@ export class PodSyncer {
     const dir = this.podDir(uid);
     const containers = join(dir, 'containers');
     try {
-      const { readdir } = await import('node:fs/promises');
       for (const d of await readdir(containers)) await this.d.images.releaseRootfs(join(containers, d));
     } catch {
       // no containers dir: nothing mounted
@@ -544,4 +560,20 @@ export class PodSyncer {
     this.memory.delete(uid);
     this.d.backoff.forgetPrefix(`${uid}/`);
   }
+}
+
+/** orca's resourceVersions are store revisions; anything else is never taken as stale. */
+function version(obj: KubeObject): bigint | undefined {
+  const rv = obj.metadata.resourceVersion;
+  return rv && /^\d+$/.test(rv) ? BigInt(rv) : undefined;
+}
+
+/**
+ * True when this copy of the pod predates the agent's last status write: its
+ * status differs only because the watch has not caught up, and writing again
+ * would just repeat what is already stored.
+ */
+function olderThanWrite(pod: KubeObject, mem: PodMemory): boolean {
+  const seen = version(pod);
+  return seen !== undefined && mem.lastStatusVersion !== undefined && seen < mem.lastStatusVersion;
 }

@@ -3,6 +3,7 @@
 // so two pulls of one image unpack each layer once.
 
 import type { Logger } from '../util/log.ts';
+import type { ProcessRunner } from '../util/process-runner.ts';
 import type { StoreLayout } from './layout.ts';
 import type { ProcessOwner } from './owner.ts';
 
@@ -11,6 +12,8 @@ export interface StoreContext {
   owner: ProcessOwner;
   logger: Logger;
   unpacking: Map<string, Promise<void>>;
+  /** Starts mount and umount. */
+  runner: ProcessRunner;
 }
 
 /** Progress of a pull or import, for CLI output and agent events. */

@@ -4,6 +4,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../util/log.ts';
+import { localRunner, type ProcessRunner } from '../util/process-runner.ts';
 import { credentialsFor, type DockerConfigJson, type RegistryCredentials } from './auth.ts';
 import { readBlob } from './content.ts';
 import type { ProgressCallback, StoreContext } from './context.ts';
@@ -35,6 +36,8 @@ export interface ImageStoreOptions {
   dataDir: string;
   logger?: Logger;
   platform?: Platform;
+  /** Starts mount and umount for root filesystems (default: from this process). */
+  runner?: ProcessRunner;
   /** Asked before removing an image; true refuses the removal (unless forced). */
   inUse?: (image: ImageSummary) => boolean | Promise<boolean>;
 }
@@ -110,6 +113,7 @@ export class ImageStore {
         owner: await currentOwner(),
         logger: this.logger,
         unpacking: this.unpacking,
+        runner: this.options.runner ?? localRunner,
       };
     })();
     return this.context;

@@ -11,7 +11,7 @@
 
 import { join } from 'node:path';
 import { digestHex } from './digest.ts';
-import { LocalTurns } from './lock.ts';
+import { holdingLockFile, LocalTurns } from './lock.ts';
 
 export interface StoreLayout {
   root: string;
@@ -27,7 +27,7 @@ export interface StoreLayout {
 
 export function storeLayout(dataDir: string): StoreLayout {
   const root = join(dataDir, 'images');
-  return {
+  const layout: StoreLayout = {
     root,
     blobs: join(root, 'blobs', 'sha256'),
     layers: join(root, 'layers'),
@@ -35,8 +35,9 @@ export function storeLayout(dataDir: string): StoreLayout {
     leases: join(root, 'leases'),
     index: join(root, 'index.json'),
     lock: join(root, 'lock'),
-    lockTurns: new LocalTurns(),
+    lockTurns: new LocalTurns((work) => holdingLockFile(layout, work)),
   };
+  return layout;
 }
 
 export function blobPath(layout: StoreLayout, digest: string): string {

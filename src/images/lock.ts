@@ -50,27 +50,59 @@ async function breakIfStale(layout: StoreLayout, token: string): Promise<void> {
   await rm(aside, { force: true });
 }
 
+interface Turn {
+  fn: () => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  signal?: AbortSignal;
+}
+
 /**
- * A first-come, first-served queue for one process's callers of a store's
- * lock. Without it they would all poll the lock file with growing sleeps, and
- * with many containers starting at once each waits far longer than the work
- * under the lock takes.
+ * One process's callers of a store's lock, served in batches: whoever asks
+ * while the lock is being taken or held waits for the next hold, and one hold
+ * then runs all of them in order. Without it they would all poll the lock
+ * file with growing sleeps; served one hold each, a hundred containers
+ * starting at once would wait on a hundred rounds of lock-file writes.
  */
 export class LocalTurns {
-  #tail: Promise<void> = Promise.resolve();
+  readonly #hold: (work: () => Promise<void>) => Promise<void>;
+  #waiting: Turn[] = [];
+  #serving = false;
 
-  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const before = this.#tail;
-    let done!: () => void;
-    this.#tail = new Promise<void>((resolve) => {
-      done = resolve;
+  /** hold: takes the lock, runs the work it is given, releases the lock. */
+  constructor(hold: (work: () => Promise<void>) => Promise<void>) {
+    this.#hold = hold;
+  }
+
+  run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push({ fn, resolve: resolve as (value: unknown) => void, reject, signal });
+      if (!this.#serving) void this.#serve();
     });
+  }
+
+  async #serve(): Promise<void> {
+    this.#serving = true;
     try {
-      await before;
-      signal?.throwIfAborted();
-      return await fn();
+      while (this.#waiting.length > 0) {
+        const batch = this.#waiting.splice(0);
+        const work = async () => {
+          for (const turn of batch) {
+            try {
+              turn.signal?.throwIfAborted();
+              turn.resolve(await turn.fn());
+            } catch (err) {
+              turn.reject(err);
+            }
+          }
+        };
+        // A lock that could not be taken fails the whole batch; settled turns ignore the second answer.
+        await this.#hold(work).catch((err: unknown) => {
+          for (const turn of batch) turn.reject(err);
+        });
+      }
     } finally {
-      done();
+      this.#serving = false;
     }
   }
 }
@@ -81,25 +113,21 @@ export function withStoreLock<T>(
   fn: () => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  return layout.lockTurns.run(() => holdingLockFile(layout, fn, signal), signal);
+  return layout.lockTurns.run(fn, signal);
 }
 
-async function holdingLockFile<T>(
-  layout: StoreLayout,
-  fn: () => Promise<T>,
-  signal?: AbortSignal,
-): Promise<T> {
+/** Takes the lock file (waiting for other processes), runs fn, releases it. */
+export async function holdingLockFile(layout: StoreLayout, fn: () => Promise<void>): Promise<void> {
   const owner = await currentOwner();
   const token = randomBytes(8).toString('hex');
   let delay = 5;
   while (!(await tryAcquire(layout, owner, token))) {
-    signal?.throwIfAborted();
     await breakIfStale(layout, token);
-    await sleep(delay, undefined, { signal });
+    await sleep(delay);
     delay = Math.min(delay * 2, 100);
   }
   try {
-    return await fn();
+    await fn();
   } finally {
     const holder = (await readOwner(layout.lock)) as (ProcessOwner & { token?: string }) | undefined;
     if (holder?.token === token) await rm(layout.lock, { force: true });

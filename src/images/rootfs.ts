@@ -7,10 +7,8 @@
 // A rootfs lease keeps the layers from collection while the mount exists,
 // even across an agent restart.
 
-import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { StoreContext } from './context.ts';
 import { sha256Of } from './digest.ts';
 import { ImageError } from './errors.ts';
@@ -21,7 +19,6 @@ import { removeLease, writeLease } from './leases.ts';
 import { withStoreLock } from './lock.ts';
 import { isMountPoint } from './mounts.ts';
 
-const run = promisify(execFile);
 // mount(2) takes its options in one page; stay clear of the 4096-byte limit.
 const maxMountOptions = 4000;
 
@@ -108,7 +105,7 @@ export async function prepareRootfs(
         );
       }
     }
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', options, paths.rootfs], { cwd });
+    await checked(ctx, 'mount', ['-t', 'overlay', 'overlay', '-o', options, paths.rootfs], cwd);
   } catch (err) {
     await releaseRootfs(ctx, containerDir).catch(() => {});
     throw err;
@@ -121,11 +118,11 @@ export async function releaseRootfs(ctx: StoreContext, containerDir: string): Pr
   const paths = containerPaths(containerDir);
   if (await isMountPoint(paths.rootfs)) {
     try {
-      await run('umount', [paths.rootfs]);
+      await checked(ctx, 'umount', [paths.rootfs]);
     } catch {
       // Still busy (a process holds a file open): detach it now, the kernel
       // frees it when the last user goes.
-      await run('umount', ['--lazy', paths.rootfs]);
+      await checked(ctx, 'umount', ['--lazy', paths.rootfs]);
     }
   }
   if (await isMountPoint(paths.rootfs)) {
@@ -134,4 +131,9 @@ export async function releaseRootfs(ctx: StoreContext, containerDir: string): Pr
   for (const dir of [paths.rootfs, paths.upper, paths.work, paths.empty])
     await rm(dir, { recursive: true, force: true });
   await withStoreLock(ctx.layout, () => removeLease(ctx.layout, paths.lease));
+}
+
+async function checked(ctx: StoreContext, file: string, args: string[], cwd?: string): Promise<void> {
+  const r = await ctx.runner.run(file, args, { cwd });
+  if (r.code !== 0) throw new Error(`${file} ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
 }

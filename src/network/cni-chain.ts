@@ -4,6 +4,7 @@
 // plugin gets the list's name and cniVersion, and `runtimeConfig` only for
 // the capabilities it declares.
 
+import type { ProcessRunner } from '../util/process-runner.ts';
 import { type CniCommand, CniError, type CniInvocation, execCniPlugin } from './cni-exec.ts';
 
 export interface PluginConfig {
@@ -64,6 +65,7 @@ function invocation(command: CniCommand, runtime: ChainRuntime): CniInvocation {
 }
 
 export async function addNetworkList(
+  runner: ProcessRunner,
   binDir: string,
   list: NetworkConfigList,
   runtime: ChainRuntime,
@@ -72,7 +74,7 @@ export async function addNetworkList(
   let result: CniResult | undefined;
   for (const plugin of list.plugins) {
     const config = pluginConfig(list, plugin, runtime, result);
-    const out = await execCniPlugin(binDir, plugin.type, invocation('ADD', runtime), config, signal);
+    const out = await execCniPlugin(runner, binDir, plugin.type, invocation('ADD', runtime), config, signal);
     result = out as CniResult;
   }
   if (!result) throw new CniError(list.name, 'ADD', 0, 'network list has no plugins');
@@ -85,6 +87,7 @@ export async function addNetworkList(
  * is thrown afterwards so the caller retries.
  */
 export async function delNetworkList(
+  runner: ProcessRunner,
   binDir: string,
   list: NetworkConfigList,
   runtime: ChainRuntime,
@@ -95,7 +98,7 @@ export async function delNetworkList(
   for (const plugin of [...list.plugins].reverse()) {
     const config = pluginConfig(list, plugin, runtime, prevResult);
     try {
-      await execCniPlugin(binDir, plugin.type, invocation('DEL', runtime), config, signal);
+      await execCniPlugin(runner, binDir, plugin.type, invocation('DEL', runtime), config, signal);
     } catch (err) {
       firstError ??= err;
     }
@@ -104,6 +107,7 @@ export async function delNetworkList(
 }
 
 export async function checkNetworkList(
+  runner: ProcessRunner,
   binDir: string,
   list: NetworkConfigList,
   runtime: ChainRuntime,
@@ -112,6 +116,6 @@ export async function checkNetworkList(
 ): Promise<void> {
   for (const plugin of list.plugins) {
     const config = pluginConfig(list, plugin, runtime, prevResult);
-    await execCniPlugin(binDir, plugin.type, invocation('CHECK', runtime), config, signal);
+    await execCniPlugin(runner, binDir, plugin.type, invocation('CHECK', runtime), config, signal);
   }
 }

@@ -3,8 +3,8 @@
 // network configuration as JSON on stdin, a result (or a spec-shaped error)
 // as JSON on stdout.
 
-import { spawn } from 'node:child_process';
 import path from 'node:path';
+import type { ProcessRunner } from '../util/process-runner.ts';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION';
 
@@ -50,6 +50,7 @@ function pluginPath(): string {
  * object for commands that print nothing, such as DEL). Throws CniError.
  */
 export async function execCniPlugin(
+  runner: ProcessRunner,
   binDir: string,
   type: string,
   invocation: CniInvocation,
@@ -73,14 +74,11 @@ export async function execCniPlugin(
       .join(';');
   }
 
-  const { code, stdout, stderr } = await run(
-    path.join(binDir, type),
-    env,
-    JSON.stringify(config),
-    signal,
-  ).catch((err: unknown) => {
-    throw new CniError(type, invocation.command, 0, err instanceof Error ? err.message : String(err));
-  });
+  const { code, stdout, stderr } = await runner
+    .run(path.join(binDir, type), [], { env, input: JSON.stringify(config), signal })
+    .catch((err: unknown) => {
+      throw new CniError(type, invocation.command, 0, err instanceof Error ? err.message : String(err));
+    });
 
   const parsed = parseJson(stdout);
   if (code !== 0) {
@@ -104,30 +102,4 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function run(
-  file: string,
-  env: Record<string, string>,
-  input: string,
-  signal?: AbortSignal,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, [], { env, signal, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code, sig) => {
-      resolve({
-        code: code ?? (sig ? 128 : 1),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-    // A plugin that exits before reading stdin would make this write fail with EPIPE; the exit code tells the story.
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-  });
 }

@@ -1,7 +1,7 @@
 // Runs the host's networking tools (ip, iptables-save, …) without a shell,
 // so names from pods never reach a shell parser.
 
-import { execFile } from 'node:child_process';
+import type { ProcessRunner } from '../util/process-runner.ts';
 
 export class CommandError extends Error {
   readonly file: string;
@@ -19,28 +19,14 @@ export class CommandError extends Error {
   }
 }
 
-export function runCommand(
+/** Runs a program through runner; a non-zero exit rejects with CommandError. */
+export async function runCommand(
+  runner: ProcessRunner,
   file: string,
   args: string[],
   options: { input?: string; signal?: AbortSignal } = {},
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      file,
-      args,
-      { signal: options.signal, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err) {
-          const code = typeof err.code === 'number' ? err.code : undefined;
-          reject(new CommandError(file, args, code, stderr || err.message));
-          return;
-        }
-        resolve(stdout);
-      },
-    );
-    if (options.input !== undefined) {
-      child.stdin?.on('error', () => {});
-      child.stdin?.end(options.input);
-    }
-  });
+  const r = await runner.run(file, args, options);
+  if (r.code !== 0) throw new CommandError(file, args, r.code, r.stderr || r.stdout);
+  return r.stdout;
 }

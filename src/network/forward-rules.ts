@@ -7,6 +7,7 @@
 // The rules carry the comment the CNI plugins put on theirs
 // (name: "<network>" id: "…"), so a whole-network sweep removes them too.
 
+import type { ProcessRunner } from '../util/process-runner.ts';
 import { CommandError, runCommand } from './command.ts';
 
 /** The id in the rules' comment; no pod's container id looks like it. */
@@ -23,17 +24,18 @@ export function forwardRuleSpecs(networkName: string, podCIDR: string): string[]
 
 /** Puts the rules at the top of FORWARD unless they are there already. */
 export async function ensureForwardRules(
+  runner: ProcessRunner,
   networkName: string,
   podCIDR: string,
   signal?: AbortSignal,
 ): Promise<void> {
   for (const spec of forwardRuleSpecs(networkName, podCIDR).reverse()) {
     try {
-      await runCommand('iptables', ['-w', '-t', 'filter', '-C', 'FORWARD', ...spec], { signal });
+      await runCommand(runner, 'iptables', ['-w', '-t', 'filter', '-C', 'FORWARD', ...spec], { signal });
     } catch (err) {
       // -C exits 1 when the rule is missing; anything else is a real failure.
       if (!(err instanceof CommandError) || err.exitCode !== 1) throw err;
-      await runCommand('iptables', ['-w', '-t', 'filter', '-I', 'FORWARD', '1', ...spec], { signal });
+      await runCommand(runner, 'iptables', ['-w', '-t', 'filter', '-I', 'FORWARD', '1', ...spec], { signal });
     }
   }
 }

@@ -4,6 +4,7 @@
 
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import type { ProcessRunner } from '../util/process-runner.ts';
 import { CommandError, runCommand } from './command.ts';
 
 export const netnsDir = '/run/netns';
@@ -21,15 +22,19 @@ export async function netnsExists(name: string): Promise<boolean> {
   }
 }
 
-export async function createNetns(name: string, signal?: AbortSignal): Promise<string> {
-  await runCommand('ip', ['netns', 'add', name], { signal });
+export async function createNetns(
+  runner: ProcessRunner,
+  name: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  await runCommand(runner, 'ip', ['netns', 'add', name], { signal });
   return netnsPath(name);
 }
 
 /** Removes the namespace; a missing one is not an error, so teardown can repeat. */
-export async function deleteNetns(name: string, signal?: AbortSignal): Promise<void> {
+export async function deleteNetns(runner: ProcessRunner, name: string, signal?: AbortSignal): Promise<void> {
   try {
-    await runCommand('ip', ['netns', 'delete', name], { signal });
+    await runCommand(runner, 'ip', ['netns', 'delete', name], { signal });
   } catch (err) {
     if (err instanceof CommandError && !(await netnsExists(name))) return;
     throw err;
@@ -37,9 +42,9 @@ export async function deleteNetns(name: string, signal?: AbortSignal): Promise<v
 }
 
 /** Removes a host link such as the node bridge; a missing one is not an error. */
-export async function deleteLink(name: string, signal?: AbortSignal): Promise<void> {
+export async function deleteLink(runner: ProcessRunner, name: string, signal?: AbortSignal): Promise<void> {
   try {
-    await runCommand('ip', ['link', 'delete', name], { signal });
+    await runCommand(runner, 'ip', ['link', 'delete', name], { signal });
   } catch (err) {
     const missing = err instanceof CommandError && /Cannot find device|does not exist/.test(err.stderr);
     if (!missing) throw err;

@@ -8,6 +8,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../util/log.ts';
+import { localRunner, type ProcessRunner } from '../util/process-runner.ts';
 import { gatewayOf, parseIpv4Cidr } from './cidr.ts';
 import { addNetworkList, checkNetworkList, delNetworkList } from './cni-chain.ts';
 import { podNetworkList } from './conflist.ts';
@@ -28,6 +29,8 @@ export interface PodNetworkOptions {
   clusterDNS: string[];
   clusterDomain: string;
   mtu?: number;
+  /** Starts ip, iptables and the CNI plugins (default: from this process). */
+  runner?: ProcessRunner;
   /** Prefix of the pods' namespace names under /run/netns. */
   netnsPrefix?: string;
   logger: Logger;
@@ -76,6 +79,7 @@ export class PodNetwork {
   readonly #netnsPrefix: string;
   readonly #records: PodRecords;
   readonly #log: Logger;
+  readonly #runner: ProcessRunner;
   /** Per-pod operation chains: setUp and tearDown of one pod never overlap. */
   readonly #busy = new Map<string, Promise<unknown>>();
   /** The pod range's forwarding rules, made by the first setUp (again after teardownAll). */
@@ -97,6 +101,7 @@ export class PodNetwork {
     this.#netnsPrefix = options.netnsPrefix ?? 'orca-';
     this.#records = new PodRecords(options.stateDir);
     this.#log = options.logger.child('network');
+    this.#runner = options.runner ?? localRunner;
   }
 
   netnsName(podUid: string): string {
@@ -137,7 +142,7 @@ export class PodNetwork {
     return this.#exclusive(podUid, async () => {
       const record = await this.#records.get(podUid);
       if (record) await this.#tearDown(record, signal);
-      else await deleteNetns(this.netnsName(podUid), signal);
+      else await deleteNetns(this.#runner, this.netnsName(podUid), signal);
     });
   }
 
@@ -162,6 +167,7 @@ export class PodNetwork {
     const record = await this.#records.get(podUid);
     if (record?.state !== 'ready') throw new Error(`pod ${podUid} has no network set up`);
     await checkNetworkList(
+      this.#runner,
       this.#binDir,
       record.networkList,
       chainRuntime(record, true),
@@ -182,9 +188,9 @@ export class PodNetwork {
         firstError ??= err;
       });
     }
-    await sweepRules({ networkName: this.bridgeName, podCIDR: this.podCIDR }, signal);
+    await sweepRules(this.#runner, { networkName: this.bridgeName, podCIDR: this.podCIDR }, signal);
     this.#forwardRules = undefined;
-    await deleteLink(this.bridgeName, signal);
+    await deleteLink(this.#runner, this.bridgeName, signal);
     if (firstError) throw firstError;
     await rm(this.#ipamDir, { recursive: true, force: true });
     await rm(path.join(this.#stateDir, 'pods'), { recursive: true, force: true });
@@ -206,7 +212,7 @@ export class PodNetwork {
     const netnsName = this.netnsName(request.podUid);
     // A namespace without a record was never handed to CNI: nothing else to undo.
     // Checked first, as it is almost never there: `ip netns delete` is a process to start.
-    if (await netnsExists(netnsName)) await deleteNetns(netnsName, signal);
+    if (await netnsExists(netnsName)) await deleteNetns(this.#runner, netnsName, signal);
     const hostPorts = (request.hostPorts ?? []).filter((p) => p.hostPort > 0);
     await mkdir(this.#ipamDir, { recursive: true, mode: 0o700 });
     const record: PodNetworkRecord = {
@@ -231,9 +237,10 @@ export class PodNetwork {
     await this.#records.put(record);
     try {
       await this.#ensureForwardRules(signal);
-      const createdNetns = await createNetns(netnsName, signal);
+      const createdNetns = await createNetns(this.#runner, netnsName, signal);
       onNamespace?.(createdNetns);
       const result = await addNetworkList(
+        this.#runner,
         this.#binDir,
         record.networkList,
         chainRuntime(record, true),
@@ -260,6 +267,7 @@ export class PodNetwork {
         ? record.result
         : await resultFromLease(record, this.#ipamDir, this.podCIDR, this.gateway);
     await delNetworkList(
+      this.#runner,
       this.#binDir,
       record.networkList,
       chainRuntime(record, hasNetns),
@@ -268,18 +276,24 @@ export class PodNetwork {
     );
     // Without the namespace the bridge plugin cannot tell which masquerade rules were the pod's.
     if (!hasNetns || record.state === 'adding') {
-      await sweepRules({ networkName: record.networkList.name, containerId: record.containerId }, signal);
+      await sweepRules(
+        this.#runner,
+        { networkName: record.networkList.name, containerId: record.containerId },
+        signal,
+      );
     }
-    await deleteNetns(record.netnsName, signal);
+    await deleteNetns(this.#runner, record.netnsName, signal);
     await this.#records.remove(record.podUid);
     this.#log.info('pod network torn down', { pod: `${record.namespace}/${record.name}` });
   }
 
   #ensureForwardRules(signal?: AbortSignal): Promise<void> {
-    this.#forwardRules ??= ensureForwardRules(this.bridgeName, this.podCIDR, signal).catch((err: unknown) => {
-      this.#forwardRules = undefined;
-      throw err;
-    });
+    this.#forwardRules ??= ensureForwardRules(this.#runner, this.bridgeName, this.podCIDR, signal).catch(
+      (err: unknown) => {
+        this.#forwardRules = undefined;
+        throw err;
+      },
+    );
     return this.#forwardRules;
   }
 

@@ -8,6 +8,7 @@
 // here. The firewall plugin's rules carry no comment but name the pod's /32,
 // so a whole-network sweep also drops those that fall inside the pod CIDR.
 
+import type { ProcessRunner } from '../util/process-runner.ts';
 import { parseIpv4, parseIpv4Cidr } from './cidr.ts';
 import { runCommand } from './command.ts';
 
@@ -68,14 +69,18 @@ export function planSweep(table: string, saved: string, target: SweepTarget): Sw
 }
 
 /** Applies the sweep to the nat and filter tables; returns how many rules and chains it removed. */
-export async function sweepRules(target: SweepTarget, signal?: AbortSignal): Promise<number> {
+export async function sweepRules(
+  runner: ProcessRunner,
+  target: SweepTarget,
+  signal?: AbortSignal,
+): Promise<number> {
   let removed = 0;
   for (const table of ['nat', 'filter']) {
-    const saved = await runCommand('iptables-save', ['-t', table], { signal });
+    const saved = await runCommand(runner, 'iptables-save', ['-t', table], { signal });
     const plan = planSweep(table, saved, target);
     if (plan.lines.length === 0) continue;
     const input = `*${table}\n${plan.lines.join('\n')}\nCOMMIT\n`;
-    await runCommand('iptables-restore', ['--noflush'], { input, signal });
+    await runCommand(runner, 'iptables-restore', ['--noflush'], { input, signal });
     removed += plan.lines.length;
   }
   return removed;

@@ -6,7 +6,7 @@ import { OciRuntime, type OciRuntimeOptions } from './oci/runtime.ts';
 import type { Runtime } from './types.ts';
 
 export { collectExec, type ExecResult } from './exec-result.ts';
-export { inProcessLauncher, type Launcher } from './oci/launcher.ts';
+export { HelperLauncher, inProcessLauncher, type Launcher } from './oci/launcher.ts';
 export type { OciRuntimeOptions } from './oci/runtime.ts';
 export type * from './types.ts';
 

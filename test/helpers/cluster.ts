@@ -60,7 +60,13 @@ export async function startCluster(extraArgs: string[] = []): Promise<Cluster> {
     const tar = await testImageTar();
     await run(join(repoRoot, 'bin', 'orca'), ['images', 'import', '--data-dir', dataDir, tar]);
     started = await startOrca({ dir, agent: true, extraArgs: args });
-    await started.kubectl(['wait', 'node', '--all', '--for=condition=Ready', '--timeout=60s']);
+    // The agent registers its node a moment after the API answers: wait for it to exist, then to be Ready.
+    const node = `node/node-${bridge.slice(6)}`;
+    for (let i = 0; (await started.kubectl(['get', node], { allowFail: true })).code !== 0; i++) {
+      if (i >= 600) throw new Error(`${node} was not registered within a minute:\n${started.logs()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await started.kubectl(['wait', node, '--for=condition=Ready', '--timeout=60s']);
   } catch (err) {
     // Nothing of a half-started cluster may stay behind.
     await started?.stop();

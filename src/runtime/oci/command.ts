@@ -1,36 +1,12 @@
-// Runs a short-lived helper program (runc, mount, stty) and collects its output.
-import { spawn } from 'node:child_process';
+// Small helpers around the programs the runtime runs (runc, mount, stty).
 import { constants } from 'node:os';
+import { runProcess } from '../../util/process-runner.ts';
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { RunResult as CommandResult } from '../../util/process-runner.ts';
 
-/** Runs file with args; never rejects for a non-zero exit (callers decide what failure means). */
-export function runCommand(file: string, args: string[], input?: string): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (d: Buffer) => out.push(d));
-    child.stderr?.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      resolve({
-        code: code ?? 128 + signalNumber(signal),
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
-
-/** Like runCommand, but a non-zero exit is an Error carrying the program's own message. */
+/** Runs a program from this process; a non-zero exit is an Error carrying the program's own message. */
 export async function runChecked(file: string, args: string[]): Promise<string> {
-  const r = await runCommand(file, args);
+  const r = await runProcess(file, args);
   if (r.code !== 0)
     throw new Error(`${file} ${args.join(' ')}: ${cleanMessage(r.stderr) || `exit ${r.code}`}`);
   return r.stdout;

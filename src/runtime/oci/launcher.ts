@@ -1,5 +1,5 @@
-// Where the runtime's short-lived processes (runc, conmon, mount) are
-// started from. Starting a process forks the caller, and a fork copies the
+// Where the node's short-lived processes (runc, conmon, mount, ip, CNI
+// plugins) are started from. Starting a process forks the caller, and a fork copies the
 // caller's page tables: from inside `orca server` (150–200 MB resident) each
 // start held the event loop for 2–5 ms, most of the agent's CPU time when
 // many pods start at once. The helper is a small Node process (a few MB of
@@ -11,28 +11,33 @@
 // fail and the next one forks a new helper.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type CommandResult, runCommand } from './command.ts';
+import {
+  type ProcessRunner,
+  type RunOptions,
+  type RunResult,
+  runProcess,
+} from '../../util/process-runner.ts';
 import { launchMonitor, type MonitorLaunch } from './monitor.ts';
 
-export interface Launcher {
-  /** Runs a program to its end; never rejects for a non-zero exit (see runCommand). */
-  run(file: string, args: string[], input?: string): Promise<CommandResult>;
+export interface Launcher extends ProcessRunner {
   /** Starts conmon for a container (launchMonitor); resolves with the container's init pid. */
   monitor(launch: MonitorLaunch): Promise<number>;
 }
 
 /** Starts everything from this process. */
 export const inProcessLauncher: Launcher = {
-  run: runCommand,
+  run: runProcess,
   monitor: launchMonitor,
 };
 
 export type LauncherRequest =
-  | { id: number; kind: 'run'; file: string; args: string[]; input?: string }
-  | { id: number; kind: 'monitor'; launch: MonitorLaunch };
+  | ({ id: number; kind: 'run'; file: string; args: string[] } & Omit<RunOptions, 'signal'>)
+  | { id: number; kind: 'monitor'; launch: MonitorLaunch }
+  /** Kills the program of an earlier 'run' (its caller gave up); answered by that run's reply. */
+  | { id: number; kind: 'cancel'; run: number };
 
 export type LauncherReply =
-  | { id: number; result: CommandResult }
+  | { id: number; result: RunResult }
   | { id: number; pid: number }
   | { id: number; error: string };
 
@@ -52,8 +57,13 @@ export class HelperLauncher implements Launcher {
   #helper?: ChildProcess;
   #nextId = 1;
 
-  async run(file: string, args: string[], input?: string): Promise<CommandResult> {
-    const reply = await this.#ask({ kind: 'run', file, args, input });
+  async run(file: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+    const { signal, ...rest } = options;
+    signal?.throwIfAborted();
+    const reply = await this.#ask({ kind: 'run', file, args, ...rest }, (id) => {
+      signal?.addEventListener('abort', () => this.#cancel(id), { once: true });
+    });
+    if (signal?.aborted) throw signal.reason;
     if ('result' in reply) return reply.result;
     throw new Error('error' in reply ? reply.error : 'launcher: unexpected reply');
   }
@@ -64,9 +74,15 @@ export class HelperLauncher implements Launcher {
     throw new Error('error' in reply ? reply.error : 'launcher: unexpected reply');
   }
 
-  #ask(request: Distribute<LauncherRequest>): Promise<LauncherReply> {
+  #cancel(run: number): void {
+    if (!this.#waiting.has(run)) return;
+    this.#helper?.send({ kind: 'cancel', id: this.#nextId++, run } satisfies LauncherRequest, () => {});
+  }
+
+  #ask(request: Distribute<LauncherRequest>, sent?: (id: number) => void): Promise<LauncherReply> {
     const helper = this.#started();
     const id = this.#nextId++;
+    sent?.(id);
     return new Promise((resolve) => {
       this.#waiting.set(id, { resolve });
       // Work under way keeps us alive; an idle helper does not.

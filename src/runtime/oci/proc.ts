@@ -1,4 +1,5 @@
 // Facts about host processes, read from /proc.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /**
@@ -8,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 export async function processAlive(pid: number): Promise<boolean> {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // procfs answers from memory: a synchronous read never waits on a disk.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name in parentheses may contain spaces; the state follows the last ')'.
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     return state !== 'Z' && state !== 'X';

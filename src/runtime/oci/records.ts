@@ -1,7 +1,7 @@
 // What the runtime remembers about each sandbox and container, one JSON file
 // each, written once at creation. Live state is never stored here: it comes
 // from runc and the monitor's files when asked.
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerConfig, Labels, PidMode, SandboxNetwork } from '../types.ts';
 import { readJsonIfExists, type StateLayout } from './layout.ts';
@@ -98,9 +98,12 @@ export function labelsMatch(have: Labels | undefined, want: Labels | undefined):
   return Object.entries(want ?? {}).every(([k, v]) => have?.[k] === v);
 }
 
+/** Synchronous for the reason readTextIfExists is (layout.ts). */
 async function listDir(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
