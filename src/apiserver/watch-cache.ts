@@ -7,6 +7,7 @@ import type { KubeObject } from '../api/object.ts';
 import { errors } from '../api/status.ts';
 import type { Store, StoredObject, WatchEvent } from '../store/types.ts';
 import type { Logger } from '../util/log.ts';
+import { CacheInterner } from './cache-interner.ts';
 import { decodeObject } from './registry/codec.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -35,6 +36,7 @@ interface Watcher {
 export class WatchCache {
   private readonly opts: Required<WatchCacheOptions>;
   private readonly objects = new Map<string, KubeObject>();
+  private readonly interner = new CacheInterner();
   private readonly ring: CacheEvent[] = [];
   private ringStart = 0;
   /** All events with revision > coveredFrom are in the ring. */
@@ -59,7 +61,11 @@ export class WatchCache {
   /** Replaces the whole state after a (re)list by the hub. */
   reset(items: StoredObject[], revision: number): void {
     this.objects.clear();
-    for (const s of items) this.objects.set(s.key, decodeObject(s));
+    for (const s of items) {
+      const obj = decodeObject(s);
+      this.interner.intern(obj);
+      this.objects.set(s.key, obj);
+    }
     this.ring.length = 0;
     this.ringStart = 0;
     // Watchers cannot be carried across a relist: changes in between were not seen as events.
@@ -89,6 +95,7 @@ export class WatchCache {
     let ev: CacheEvent;
     if (e.type === 'put') {
       const obj = decodeObject(e.object);
+      this.interner.intern(obj, prev);
       this.objects.set(e.object.key, obj);
       ev = {
         type: prev ? 'MODIFIED' : 'ADDED',

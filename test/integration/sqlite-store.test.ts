@@ -66,6 +66,25 @@ describe('SQLite store', { timeout: 120_000 }, () => {
     assert.ok((await store.create('/durable/after-crash', text('x'))).modRevision > newest);
   });
 
+  it('shows a write to readers only once it is acknowledged', async (t) => {
+    const store = await open(t, join(await tempDir(t), 'orca.db'));
+    const before = await store.currentRevision();
+    const abort = new AbortController();
+    t.after(() => abort.abort());
+    const events = store.watch('/ack/', before, abort.signal)[Symbol.asyncIterator]();
+    // The lane commits at once and acknowledges after its fsync: until then
+    // the row is in the file but no read may return it.
+    const creating = store.create('/ack/a', text('a'));
+    assert.equal(await store.get('/ack/a'), undefined);
+    assert.deepEqual((await store.list('/ack/')).items, []);
+    assert.equal(await store.count('/ack/'), 0);
+    assert.equal(await store.currentRevision(), before);
+    const created = await creating;
+    assert.deepEqual(await store.get('/ack/a'), created);
+    assert.equal((await store.list('/ack/')).revision, created.modRevision);
+    assert.equal(((await events.next()).value as WatchEvent).revision, created.modRevision);
+  });
+
   it('keeps the file bounded under churn when compacted, and shrinks it after deletes', async (t) => {
     const path = join(await tempDir(t), 'orca.db');
     const store = await open(t, path);

@@ -116,11 +116,16 @@ function compareAt(before: Value, after: Value, node: TypeNode, path: FieldPath,
     return;
   }
   if (shape === 'map') {
-    const keys = new Set([...entriesOf(before).map(([k]) => k), ...entriesOf(after).map(([k]) => k)]);
-    for (const key of keys) {
-      const b = isJsonObject(before) ? before[key] : undefined;
-      const a = isJsonObject(after) ? after[key] : undefined;
-      compareAt(b, a, childNode(node, key), [...path, `f:${key}`], out);
+    const b = isJsonObject(before) ? before : undefined;
+    const a = isJsonObject(after) ? after : undefined;
+    if (b)
+      for (const key of Object.keys(b))
+        compareAt(b[key], a?.[key], childNode(node, key), [...path, `f:${key}`], out);
+    if (a) {
+      for (const key of Object.keys(a)) {
+        if (b && Object.hasOwn(b, key)) continue;
+        compareAt(undefined, a[key], childNode(node, key), [...path, `f:${key}`], out);
+      }
     }
   } else {
     const b = (before ?? []) as Json[];

@@ -53,9 +53,11 @@ function prune(set: FieldSet): FieldSet {
 
 export function union(a: FieldSet, b: FieldSet): FieldSet {
   const out: FieldSet = { member: a.member || b.member, children: new Map() };
-  for (const key of new Set([...a.children.keys(), ...b.children.keys()])) {
-    out.children.set(key, union(a.children.get(key) ?? emptySet(), b.children.get(key) ?? emptySet()));
+  for (const [key, child] of a.children) {
+    const other = b.children.get(key);
+    out.children.set(key, other ? union(child, other) : copySet(child));
   }
+  for (const [key, child] of b.children) if (!a.children.has(key)) out.children.set(key, copySet(child));
   return out;
 }
 
@@ -90,7 +92,9 @@ export function recursiveDifference(a: FieldSet, b: FieldSet): FieldSet {
 }
 
 export function copySet(set: FieldSet): FieldSet {
-  return { member: set.member, children: new Map([...set.children].map(([k, v]) => [k, copySet(v)])) };
+  const children = new Map<string, FieldSet>();
+  for (const [key, child] of set.children) children.set(key, copySet(child));
+  return { member: set.member, children };
 }
 
 export function setOf(paths: FieldPath[]): FieldSet {
@@ -108,7 +112,20 @@ export function pathsOf(set: FieldSet, prefix: FieldPath = []): FieldPath[] {
 
 // Path elements order as upstream sorts them: fields by name, then keyed
 // items, then values, then indexes.
-const rank = (e: string) => ({ f: 0, k: 1, v: 2, i: 3 })[e[0]] ?? 4;
+function rank(e: string): number {
+  switch (e[0]) {
+    case 'f':
+      return 0;
+    case 'k':
+      return 1;
+    case 'v':
+      return 2;
+    case 'i':
+      return 3;
+    default:
+      return 4;
+  }
+}
 
 function sortedKeys(set: FieldSet): string[] {
   return [...set.children.keys()].sort(compareElements);

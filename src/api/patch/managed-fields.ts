@@ -96,7 +96,11 @@ export function encodeManagedFields(owners: Iterable<Owner>): ManagedFieldsEntry
 }
 
 /** RFC 3339 in whole seconds, as managedFields times are written. */
-export const managedTime = (now: Date) => now.toISOString().replace(/\.\d+Z$/, 'Z');
+export function managedTime(now: Date): string {
+  // toISOString always ends in ".sssZ".
+  const iso = now.toISOString();
+  return `${iso.slice(0, -5)}Z`;
+}
 
 // Fields no manager owns: identity, bookkeeping and the type itself.
 const systemFields = setOf([
@@ -116,8 +120,9 @@ const systemFields = setOf([
 
 /** A set without the system fields and without anything under `ignored` paths. */
 export function ownable(set: FieldSet, ignored: string[][] = []): FieldSet {
-  const ignore = setOf(ignored.map((path) => path.map((name) => `f:${name}`)));
-  return recursiveDifference(difference(set, systemFields), ignore);
+  const owned = difference(set, systemFields);
+  if (ignored.length === 0) return owned;
+  return recursiveDifference(owned, setOf(ignored.map((path) => path.map((name) => `f:${name}`))));
 }
 
 /**

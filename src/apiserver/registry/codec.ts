@@ -7,8 +7,8 @@ import type { StoredObject } from '../../store/types.ts';
 export function encodeObject(o: KubeObject): Uint8Array {
   const rv = o.metadata.resourceVersion;
   delete o.metadata.resourceVersion;
-  // Not Buffer.from: a small Buffer is a view into a shared 8 KiB pool, and
-  // handing the view to the SQLite writer thread would copy the whole pool.
+  // Not Buffer.from: a small Buffer is a view into a shared 8 KiB pool, which
+  // anything keeping the bytes (the store, the watch cache) would keep whole.
   const bytes = new TextEncoder().encode(JSON.stringify(o));
   if (rv !== undefined) o.metadata.resourceVersion = rv;
   return bytes;

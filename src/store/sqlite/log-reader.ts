@@ -1,7 +1,9 @@
-// Reads on the main thread's read-only connection. Each read that needs the
-// revision and the rows to agree runs in one read transaction, which in WAL
-// mode is a snapshot: a compaction or write committing meanwhile is either
-// wholly visible or not at all.
+// Reads on the read-only connection. Each read that needs the revision and
+// the rows to agree runs in one read transaction, which in WAL mode is a
+// snapshot: a compaction or write committing meanwhile is either wholly
+// visible or not at all. Reads never go past the durable revision: a batch
+// is visible to this connection from its commit, but only durable (and
+// acknowledged) once the write lane's fsync returns.
 
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { type KeyRange, keyRange } from '../key-range.ts';
@@ -41,20 +43,23 @@ function rangeParams(range: KeyRange): Params {
 
 export class LogReader {
   readonly #db: DatabaseSync;
+  readonly #durable: () => number;
   readonly #statements = new Map<string, StatementSync>();
-  readonly #meta: StatementSync;
+  readonly #compacted: StatementSync;
   readonly #latest: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  /** `durable` answers the newest revision whose writes are on disk. */
+  constructor(db: DatabaseSync, durable: () => number) {
     this.#db = db;
-    this.#meta = db.prepare("SELECT name, value FROM meta WHERE name IN ('revision', 'compacted')");
+    this.#durable = durable;
+    this.#compacted = db.prepare("SELECT value FROM meta WHERE name = 'compacted'");
     this.#latest = db.prepare(
-      'SELECT id, name, deleted, create_revision, prev_revision, value FROM log WHERE name = ? ORDER BY id DESC LIMIT 1',
+      'SELECT id, name, deleted, create_revision, prev_revision, value FROM log WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1',
     );
   }
 
   get(key: string): StoredObject | undefined {
-    const row = this.#latest.get(key);
+    const row = this.#latest.get(key, this.#durable());
     return row && num(row, 'deleted') === 0 ? rowObject(row) : undefined;
   }
 
@@ -84,10 +89,6 @@ export class LogReader {
       const sql = `SELECT count(*) AS n FROM log l WHERE ${rangeSql(range)} AND ${LIVE_AT_REVISION}`;
       return num(this.#statement(sql).get({ ...rangeParams(range), rev: current })!, 'n');
     });
-  }
-
-  revisions(): Revisions {
-    return this.#revisions();
   }
 
   /**
@@ -139,12 +140,8 @@ export class LogReader {
   }
 
   #revisions(): Revisions {
-    const revisions: Revisions = { current: 0, compacted: 0 };
-    for (const row of this.#meta.all()) {
-      if (row.name === 'revision') revisions.current = num(row, 'value');
-      else revisions.compacted = num(row, 'value');
-    }
-    return revisions;
+    const row = this.#compacted.get();
+    return { current: this.#durable(), compacted: row ? num(row, 'value') : 0 };
   }
 
   #snapshot<T>(read: () => T): T {

@@ -1,10 +1,11 @@
-// Everything that changes the log, on the single writer connection. Runs in
-// the writer thread; synchronous by design (node:sqlite is), which is why it
-// lives off the main thread: an fsync here never stalls request handling.
+// Everything that changes the log, on the single writer connection.
+// Synchronous (node:sqlite is) but never waits for the disk: the connection
+// runs with synchronous=OFF and the write lane makes each transaction durable
+// with an asynchronous fsync before it is acknowledged (see schema.ts).
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { StoredObject, WatchEvent } from '../types.ts';
-import { num, readMeta, rowObject } from './schema.ts';
+import { closeWriterConnection, num, readMeta, rowObject } from './schema.ts';
 
 export type WriteOp =
   | { kind: 'create'; key: string; value: Uint8Array }
@@ -20,6 +21,12 @@ export interface CompactStep {
   rowsDeleted: number;
 }
 
+export interface Checkpoint {
+  /** Frames in the WAL, and how many of them are now in the database file. */
+  frames: number;
+  copied: number;
+}
+
 export class LogWriter {
   readonly #db: DatabaseSync;
   #revision: number;
@@ -30,6 +37,8 @@ export class LogWriter {
   readonly #deleteSuperseded: StatementSync;
   readonly #deleteTombstones: StatementSync;
   readonly #freePages: StatementSync;
+  readonly #checkpoint: StatementSync;
+  readonly #walFrames: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -49,6 +58,15 @@ export class LogWriter {
     );
     this.#deleteTombstones = db.prepare('DELETE FROM log WHERE id > ? AND id <= ? AND deleted = 1');
     this.#freePages = db.prepare('PRAGMA freelist_count');
+    this.#checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+    // An older SQLite would take NOOP for PASSIVE and copy frames into the
+    // database file that nobody syncs before the WAL starts over.
+    const version = String(db.prepare('SELECT sqlite_version() AS v').get()!.v);
+    const [major, minor] = version.split('.').map(Number);
+    if (major < 3 || (major === 3 && minor < 51)) {
+      throw new Error(`SQLite ${version} lacks wal_checkpoint(NOOP); orca needs 3.51 or newer`);
+    }
+    this.#walFrames = db.prepare('PRAGMA wal_checkpoint(NOOP)');
   }
 
   get revision(): number {
@@ -104,18 +122,33 @@ export class LogWriter {
     }
   }
 
-  /** Returns up to `maxPages` free pages to the filesystem; answers how many stay free. */
+  /**
+   * Releases up to `maxPages` free pages; answers how many stay free. In WAL
+   * mode the file only shrinks at the next checkpoint.
+   */
   vacuumStep(maxPages: number): number {
     this.#db.exec(`PRAGMA incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
-    const free = num(this.#freePages.get()!, 'freelist_count');
-    // In WAL mode the file only shrinks when a checkpoint copies the last
-    // vacuum back; PASSIVE never waits for readers.
-    if (free === 0) this.#db.exec('PRAGMA wal_checkpoint(PASSIVE)');
-    return free;
+    return num(this.#freePages.get()!, 'freelist_count');
+  }
+
+  /**
+   * Copies the WAL into the database file without syncing it. Every frame
+   * must already be durable, and the database file must be synced before the
+   * next write: that write may start the WAL over. Readers on this thread
+   * never hold a snapshot across it, so it copies every frame.
+   */
+  checkpoint(): Checkpoint {
+    const row = this.#checkpoint.get()!;
+    return { frames: num(row, 'log'), copied: num(row, 'checkpointed') };
+  }
+
+  /** Frames in the WAL now (counted without copying any). */
+  walFrames(): number {
+    return num(this.#walFrames.get()!, 'log');
   }
 
   close(): void {
-    this.#db.close();
+    closeWriterConnection(this.#db);
   }
 
   #applyOne(op: WriteOp): OpOutcome {

@@ -5,9 +5,9 @@
 // can be rebuilt from the log alone. `prev_revision` points at the row a write
 // superseded (0 for a create); compaction follows it to find dead history.
 //
-// One writer connection (in the writer thread) and one read-only connection
-// (on the main thread) share the file in WAL mode, so readers never wait for
-// the writer and the writer never sees SQLITE_BUSY from another writer.
+// One writer connection and one read-only connection share the file in WAL
+// mode, both on the main thread; the write lane (write-lane.ts) makes commits
+// durable with fsyncs that run off it.
 
 import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
 import type { StoredObject, WatchEvent } from '../types.ts';
@@ -18,9 +18,9 @@ const SCHEMA_VERSION = 1;
 // timeout makes sure those never surface as "database is locked".
 const BUSY_TIMEOUT_MS = 10_000;
 
-// Checkpoints keep the WAL near 1000 pages (~4 MiB); after a burst (a big
-// batch, or compaction) it is cut back to this size instead of keeping its
-// high-water mark for good.
+// The write lane checkpoints about every 4 MiB written, keeping the WAL near
+// SQLite's usual 1000 pages; after a burst (a big batch, or compaction) the
+// file is cut back to this size instead of keeping its high-water mark.
 const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export function openWriterConnection(path: string): DatabaseSync {
@@ -29,8 +29,7 @@ export function openWriterConnection(path: string): DatabaseSync {
   // compaction hand freed pages back to the filesystem in small steps.
   db.exec('PRAGMA auto_vacuum = INCREMENTAL');
   db.exec('PRAGMA journal_mode = WAL');
-  // FULL syncs the WAL on every commit: an acknowledged write survives a
-  // crash of the machine, not only of the process.
+  // The schema set-up below is synced as usual; afterwards see the end.
   db.exec('PRAGMA synchronous = FULL');
   db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   db.exec(`
@@ -52,11 +51,33 @@ export function openWriterConnection(path: string): DatabaseSync {
     db.close();
     throw new Error(`${path}: schema version ${schema}, this build understands ${SCHEMA_VERSION}`);
   }
+  // From here SQLite itself never waits for the disk: a synchronous fsync
+  // would stall the main thread. The write lane instead syncs the WAL with an
+  // asynchronous fdatasync after every transaction, before anyone hears of
+  // it, and checkpoints itself (syncing the database file before the WAL is
+  // reused), so an acknowledged write still survives a crash of the machine.
+  db.exec('PRAGMA synchronous = OFF');
+  db.exec('PRAGMA wal_autocheckpoint = 0');
   return db;
+}
+
+/**
+ * Closes a connection from openWriterConnection with SQLite's own syncs back
+ * on: closing checkpoints and removes the WAL, which must not happen before
+ * the database file is on disk.
+ */
+export function closeWriterConnection(db: DatabaseSync): void {
+  db.exec('PRAGMA synchronous = FULL');
+  db.close();
 }
 
 export function openReaderConnection(path: string): DatabaseSync {
   return new DatabaseSync(path, { readOnly: true, timeout: BUSY_TIMEOUT_MS });
+}
+
+/** Where SQLite keeps the WAL of the database at `path`. */
+export function walPath(path: string): string {
+  return `${path}-wal`;
 }
 
 export type MetaName = 'schema' | 'revision' | 'compacted';

@@ -1,6 +1,7 @@
-// The Store on one SQLite file: writes go through the writer thread (group
-// commit), reads use a read-only connection on this thread, and watches are
-// fed from the log plus the events the writer publishes as it commits.
+// The Store on one SQLite file: writes go through the write lane (group
+// commit, durability, maintenance), reads use a read-only connection, and
+// watches are fed from the log plus the events the lane publishes as each
+// batch becomes durable.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,7 +18,7 @@ import { LogReader } from './log-reader.ts';
 import type { OpOutcome, WriteOp } from './log-writer.ts';
 import { openReaderConnection } from './schema.ts';
 import { RevisionPins, WatchHub } from './watch-hub.ts';
-import { WriterClient } from './writer-client.ts';
+import { WriteLane } from './write-lane.ts';
 
 // How far a watch may fall behind live writes before it is ended (and its
 // consumer resumes from its last revision). 10k events of a few KiB each is
@@ -37,7 +38,7 @@ export interface SqliteStoreOptions {
 type Lifecycle = { kind: 'open' } | { kind: 'closed'; done: Promise<void> };
 
 export class SqliteStore implements Store {
-  readonly #writer: WriterClient;
+  readonly #writer: WriteLane;
   readonly #reader: LogReader;
   readonly #hub: WatchHub;
   readonly #pins: RevisionPins;
@@ -48,14 +49,14 @@ export class SqliteStore implements Store {
     const logger = options.logger.child('sqlite');
     const hub = new WatchHub(options.watchBufferEvents ?? WATCH_BUFFER_EVENTS);
     const pins = new RevisionPins();
-    const writer = await WriterClient.start({
+    const writer = await WriteLane.start({
       path: options.path,
       logger,
       publish: (events) => hub.publish(events),
       compactionCeiling: () => pins.ceiling(),
     });
     try {
-      const reader = new LogReader(openReaderConnection(options.path));
+      const reader = new LogReader(openReaderConnection(options.path), () => writer.revision);
       logger.info('opened', { path: options.path, revision: writer.revision, compacted: writer.compacted });
       return new SqliteStore(writer, reader, hub, pins);
     } catch (err) {
@@ -64,7 +65,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  private constructor(writer: WriterClient, reader: LogReader, hub: WatchHub, pins: RevisionPins) {
+  private constructor(writer: WriteLane, reader: LogReader, hub: WatchHub, pins: RevisionPins) {
     this.#writer = writer;
     this.#reader = reader;
     this.#hub = hub;
