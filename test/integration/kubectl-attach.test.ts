@@ -2,16 +2,13 @@
 // container reading stdin, a terminal under tmux that follows the window size,
 // output until the container ends, and the errors kubectl shows.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { type Cluster, startCluster, testImage } from '../helpers/cluster.ts';
-
-const run = promisify(execFile);
+import { openTerminal } from '../helpers/tmux-terminal.ts';
 
 /** Polls `check` until it returns a value (events we wait for, not timings we assert). */
 async function until<T>(what: string, check: () => Promise<T | undefined>, limitMs = 30_000): Promise<T> {
@@ -103,62 +100,20 @@ ${container}`;
   });
 
   it('gives a working terminal that follows the window size (tmux), ending when the shell exits', async (t) => {
-    const socket = join(c.dir, 'tmux-attach.sock');
-    const tmux = async (...args: string[]) =>
-      (await run('tmux', ['-S', socket, '-f', '/dev/null', ...args])).stdout;
-    t.after(() => tmux('kill-server').catch(() => {}));
-    const exitFile = join(c.dir, 'attach-exit-code');
-    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const kubectl = ['/usr/bin/kubectl', ...kubectlArgs(['attach', '-it', 'shell', '-c', 'sh'])]
-      .map(quote)
-      .join(' ');
-    // Not a size checked below: each checked size is then a real change that kubectl sends.
-    await tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'tty',
-      '-x',
-      '90',
-      '-y',
-      '25',
-      `${kubectl}; echo $? > ${quote(exitFile)}`,
-    );
-    await tmux('set-option', '-t', 'tty', 'status', 'off');
-    const screen = () => tmux('capture-pane', '-p', '-t', 'tty');
-    const paneSize = async () =>
-      (await tmux('display-message', '-p', '-t', 'tty', '#{pane_height} #{pane_width}')).trim();
+    const term = await openTerminal(c.dir, 'attach', [
+      '/usr/bin/kubectl',
+      ...kubectlArgs(['attach', '-it', 'shell', '-c', 'sh']),
+    ]);
+    t.after(() => term.close());
     // The shell printed its prompt before we attached: Enter brings a new one, as kubectl suggests.
-    await until('the shell prompt', async () => {
-      await tmux('send-keys', '-t', 'tty', 'Enter');
-      await sleep(200);
-      return (await screen()).includes('#') ? true : undefined;
-    });
-    for (const [cols, rows] of [
-      [100, 40],
-      [120, 30],
-    ]) {
-      await tmux('resize-window', '-t', 'tty', '-x', String(cols), '-y', String(rows));
-      const want = await paneSize();
-      assert.equal(want, `${rows} ${cols}`);
-      await until(`stty size ${want}`, async () => {
-        await tmux('send-keys', '-t', 'tty', 'clear; stty size', 'Enter');
-        await sleep(200);
-        return (await screen()).split('\n').some((l) => l.trim() === want) ? true : undefined;
-      });
-    }
-    await tmux('send-keys', '-t', 'tty', 'echo typed-$((40+2))', 'Enter');
-    await until('typed input to run', async () => ((await screen()).includes('typed-42') ? true : undefined));
-    await tmux('send-keys', '-t', 'tty', 'exit 5', 'Enter');
+    await term.waitFor('the shell prompt', (s) => (s.includes('#') ? true : undefined), '');
+    await term.resizeAndCheck(100, 40);
+    await term.resizeAndCheck(120, 30);
+    await term.type('echo typed-$((40+2))');
+    await term.waitFor('typed input to run', (s) => (s.includes('typed-42') ? true : undefined));
+    await term.type('exit 5');
     // An attachment has no exit code of its own: kubectl ends well once the container is gone.
-    const code = await until('kubectl to exit', async () => {
-      try {
-        return readFileSync(exitFile, 'utf8').trim() || undefined;
-      } catch {
-        return undefined;
-      }
-    });
-    assert.equal(code, '0');
+    assert.equal(await term.exitStatus(), '0');
     const exitCode = await until('the container to be seen ending', async () => {
       const r = await c.kubectl([
         'get',

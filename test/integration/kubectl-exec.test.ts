@@ -3,32 +3,15 @@
 // and the errors kubectl shows. The "containers" are local processes (test
 // harness), so no root and no runtime are needed.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { WebSocket } from 'ws';
 import { createStreamServer } from '../../src/streams/index.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { credentialsFrom } from '../helpers/api.ts';
 import { type LocalPod, localPodStreams } from '../helpers/local-pod-streams.ts';
 import { runningPod, type StreamTestApi, startStreamTestApi } from '../helpers/stream-test-api.ts';
-
-const execFileP = promisify(execFile);
-
-/** Polls `check` until it returns a value (events we wait for, not timings we assert). */
-async function until<T>(what: string, check: () => Promise<T | undefined>, limitMs = 20_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { openTerminal } from '../helpers/tmux-terminal.ts';
 
 describe('kubectl exec and attach', () => {
   let pod: LocalPod;
@@ -164,55 +147,17 @@ describe('kubectl exec and attach', () => {
     ['SPDY fallback', () => spdy],
   ] as const) {
     it(`runs an interactive shell on a terminal that follows the window size (tmux, ${name})`, async (t) => {
-      const socket = `orca-streams-${process.pid}-${Date.now()}`;
-      const tmux = async (...args: string[]) =>
-        (await execFileP('tmux', ['-L', socket, '-f', '/dev/null', ...args])).stdout;
-      t.after(() => tmux('kill-server').catch(() => {}));
-      const exitFile = join(api().dir, 'tty-exit-code');
-      const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-      const kubectl = ['/usr/bin/kubectl', ...api().kubectlArgs(['exec', '-it', 'web', '--', 'sh'])]
-        .map(quote)
-        .join(' ');
-      await tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'tty',
-        // Not a size checked below: each resize the test checks is then a real change that kubectl sends.
-        '-x',
-        '90',
-        '-y',
-        '25',
-        `${kubectl}; echo $? > ${quote(exitFile)}`,
-      );
-      await tmux('set-option', '-t', 'tty', 'status', 'off');
-      const screen = () => tmux('capture-pane', '-p', '-t', 'tty');
-      const paneSize = async () =>
-        (await tmux('display-message', '-p', '-t', 'tty', '#{pane_height} #{pane_width}')).trim();
-      await until('the shell prompt', async () => ((await screen()).includes('$') ? true : undefined));
-
+      const term = await openTerminal(api().dir, `exec-${name.split(' ')[0]}`, [
+        '/usr/bin/kubectl',
+        ...api().kubectlArgs(['exec', '-it', 'web', '--', 'sh']),
+      ]);
+      t.after(() => term.close());
+      await term.waitFor('the shell prompt', (s) => (s.includes('$') ? true : undefined));
       // The shell's terminal has the pane's size, and follows it when the window changes.
-      for (const [cols, rows] of [
-        [100, 40],
-        [120, 30],
-      ]) {
-        await tmux('resize-window', '-t', 'tty', '-x', String(cols), '-y', String(rows));
-        const want = await paneSize();
-        assert.equal(want, `${rows} ${cols}`);
-        await until(`stty size ${want}`, async () => {
-          await tmux('send-keys', '-t', 'tty', 'clear; stty size', 'Enter');
-          await sleep(100);
-          return (await screen()).split('\n').some((l) => l.trim() === want) ? true : undefined;
-        });
-      }
-      await tmux('send-keys', '-t', 'tty', 'echo typed-$((40+2)); exit 5', 'Enter');
-      const code = await until('kubectl to exit', async () => {
-        try {
-          return readFileSync(exitFile, 'utf8').trim() || undefined;
-        } catch {
-          return undefined;
-        }
-      });
+      await term.resizeAndCheck(100, 40);
+      await term.resizeAndCheck(120, 30);
+      await term.type('echo typed-$((40+2)); exit 5');
+      const code = await term.exitStatus();
       assert.equal(code, '5');
     });
   }
