@@ -529,7 +529,6 @@ export class PodSyncer {
     }
   }
 
-  /** Removes everything the pod had on this node: containers, sandbox, network, volumes, files. */
   /** The pod UIDs that have a directory on this node. */
   async podsOnDisk(): Promise<string[]> {
     try {
@@ -542,6 +541,7 @@ export class PodSyncer {
     }
   }
 
+  /** Removes everything the pod had on this node: containers, sandbox, network, volumes, files. */
   async cleanup(uid: string): Promise<void> {
     for (const sb of await this.d.runtime.listSandboxes({ podUid: uid }))
       await this.d.runtime.removeSandbox(sb.id);
