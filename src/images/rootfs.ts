@@ -9,6 +9,7 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { runCommand } from '../util/process-runner.ts';
 import type { StoreContext } from './context.ts';
 import { sha256Of } from './digest.ts';
 import { ImageError } from './errors.ts';
@@ -105,7 +106,7 @@ export async function prepareRootfs(
         );
       }
     }
-    await checked(ctx, 'mount', ['-t', 'overlay', 'overlay', '-o', options, paths.rootfs], cwd);
+    await runCommand(ctx.runner, 'mount', ['-t', 'overlay', 'overlay', '-o', options, paths.rootfs], { cwd });
   } catch (err) {
     await releaseRootfs(ctx, containerDir).catch(() => {});
     throw err;
@@ -118,11 +119,11 @@ export async function releaseRootfs(ctx: StoreContext, containerDir: string): Pr
   const paths = containerPaths(containerDir);
   if (await isMountPoint(paths.rootfs)) {
     try {
-      await checked(ctx, 'umount', [paths.rootfs]);
+      await runCommand(ctx.runner, 'umount', [paths.rootfs]);
     } catch {
       // Still busy (a process holds a file open): detach it now, the kernel
       // frees it when the last user goes.
-      await checked(ctx, 'umount', ['--lazy', paths.rootfs]);
+      await runCommand(ctx.runner, 'umount', ['--lazy', paths.rootfs]);
     }
   }
   if (await isMountPoint(paths.rootfs)) {
@@ -131,9 +132,4 @@ export async function releaseRootfs(ctx: StoreContext, containerDir: string): Pr
   for (const dir of [paths.rootfs, paths.upper, paths.work, paths.empty])
     await rm(dir, { recursive: true, force: true });
   await withStoreLock(ctx.layout, () => removeLease(ctx.layout, paths.lease));
-}
-
-async function checked(ctx: StoreContext, file: string, args: string[], cwd?: string): Promise<void> {
-  const r = await ctx.runner.run(file, args, { cwd });
-  if (r.code !== 0) throw new Error(`${file} ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
 }

@@ -7,8 +7,7 @@
 // The rules carry the comment the CNI plugins put on theirs
 // (name: "<network>" id: "…"), so a whole-network sweep removes them too.
 
-import type { ProcessRunner } from '../util/process-runner.ts';
-import { CommandError, runCommand } from './command.ts';
+import { CommandError, type ProcessRunner, runCommand } from '../util/process-runner.ts';
 
 /** The id in the rules' comment; no pod's container id looks like it. */
 export const forwardRulesId = 'orca-pod-range';

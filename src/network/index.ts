@@ -1,10 +1,10 @@
 // Pod networking for the node agent: CNI-wired pod namespaces on the node
 // bridge, and the per-pod /etc/hosts and /etc/resolv.conf.
 
+export { CommandError } from '../util/process-runner.ts';
 export type { CniResult, NetworkConfigList } from './cni-chain.ts';
 export type { CniCommand } from './cni-exec.ts';
 export { CniError } from './cni-exec.ts';
-export { CommandError } from './command.ts';
 export type { HostsFileInput, PodHostname, WriteHostsOptions } from './hosts-file.ts';
 export {
   podHostname,

@@ -4,8 +4,7 @@
 
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import type { ProcessRunner } from '../util/process-runner.ts';
-import { CommandError, runCommand } from './command.ts';
+import { CommandError, type ProcessRunner, runCommand } from '../util/process-runner.ts';
 
 export const netnsDir = '/run/netns';
 

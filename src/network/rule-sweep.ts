@@ -8,9 +8,8 @@
 // here. The firewall plugin's rules carry no comment but name the pod's /32,
 // so a whole-network sweep also drops those that fall inside the pod CIDR.
 
-import type { ProcessRunner } from '../util/process-runner.ts';
+import { type ProcessRunner, runCommand } from '../util/process-runner.ts';
 import { parseIpv4, parseIpv4Cidr } from './cidr.ts';
-import { runCommand } from './command.ts';
 
 export interface SweepTarget {
   networkName: string;

@@ -60,3 +60,32 @@ export function runProcess(file: string, args: string[], options: RunOptions = {
     }
   });
 }
+
+/** A program that exited non-zero, with what it said. */
+export class CommandError extends Error {
+  readonly file: string;
+  readonly exitCode: number | undefined;
+  readonly stderr: string;
+
+  constructor(file: string, args: string[], exitCode: number | undefined, stderr: string) {
+    super(
+      `${file} ${args.join(' ')} failed${exitCode === undefined ? '' : ` (${exitCode})`}: ${stderr.trim()}`,
+    );
+    this.name = 'CommandError';
+    this.file = file;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+/** Runs a program through runner; a non-zero exit rejects with CommandError. Resolves with its stdout. */
+export async function runCommand(
+  runner: ProcessRunner,
+  file: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<string> {
+  const r = await runner.run(file, args, options);
+  if (r.code !== 0) throw new CommandError(file, args, r.code, r.stderr || r.stdout);
+  return r.stdout;
+}
