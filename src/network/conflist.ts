@@ -1,10 +1,10 @@
 // The node's pod network as a CNI configuration list: a bridge that is the
-// pods' gateway and masquerades their traffic off the pod CIDR, host-local
-// addresses from the node's /24, portmap for hostPorts, and loopback so `lo`
-// is up in every pod. Forwarding on hosts whose FORWARD policy is DROP is
-// allowed for the whole pod range by forward-rules.ts rather than per pod by
-// the firewall plugin (records of pods set up with it still list it, so their
-// DEL still runs it).
+// pods' gateway, host-local addresses from the node's /24, portmap for
+// hostPorts, and loopback so `lo` is up in every pod. Masquerading traffic
+// that leaves the range, and forwarding on hosts whose FORWARD policy is
+// DROP, are rules for the whole range (range-rules.ts) rather than per pod by
+// the bridge plugin's ipMasq and the firewall plugin. Records of pods set up
+// before keep the list they were made with, so their DEL still undoes those.
 
 import type { NetworkConfigList, PluginConfig } from './cni-chain.ts';
 
@@ -26,7 +26,7 @@ export function podNetworkList(o: PodNetworkListOptions): NetworkConfigList {
     type: 'bridge',
     bridge: o.bridgeName,
     isGateway: true,
-    ipMasq: true,
+    ipMasq: false,
     // Hairpin lets a pod reach itself through its own hostPort or a service address.
     hairpinMode: true,
     ipam: {
@@ -46,4 +46,11 @@ export function podNetworkList(o: PodNetworkListOptions): NetworkConfigList {
       { type: 'loopback' },
     ],
   };
+}
+
+/** Whether the list's plugins leave iptables rules of the pod's own, which a DEL may strand. */
+export function hasPerPodRules(list: NetworkConfigList): boolean {
+  return list.plugins.some(
+    (p) => (p.type === 'bridge' && p.ipMasq === true) || p.type === 'portmap' || p.type === 'firewall',
+  );
 }

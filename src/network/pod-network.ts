@@ -11,11 +11,11 @@ import type { Logger } from '../util/log.ts';
 import { localRunner, type ProcessRunner } from '../util/process-runner.ts';
 import { gatewayOf, parseIpv4Cidr } from './cidr.ts';
 import { addNetworkList, checkNetworkList, delNetworkList } from './cni-chain.ts';
-import { podNetworkList } from './conflist.ts';
-import { ensureForwardRules } from './forward-rules.ts';
+import { hasPerPodRules, podNetworkList } from './conflist.ts';
 import { createNetns, deleteLink, deleteNetns, netnsExists, netnsPath } from './netns.ts';
 import { attachmentOf, chainRuntime, podAddress, resultFromLease } from './pod-cni.ts';
 import { type HostPort, type PodNetworkRecord, PodRecords } from './pod-records.ts';
+import { ensureRangeRules } from './range-rules.ts';
 import { sweepRules } from './rule-sweep.ts';
 
 export interface PodNetworkOptions {
@@ -82,8 +82,8 @@ export class PodNetwork {
   readonly #runner: ProcessRunner;
   /** Per-pod operation chains: setUp and tearDown of one pod never overlap. */
   readonly #busy = new Map<string, Promise<unknown>>();
-  /** The pod range's forwarding rules, made by the first setUp (again after teardownAll). */
-  #forwardRules?: Promise<void>;
+  /** The pod range's forwarding and masquerade rules, made by the first setUp (again after teardownAll). */
+  #rangeRules?: Promise<void>;
 
   constructor(options: PodNetworkOptions) {
     const { network, prefix } = parseIpv4Cidr(options.podCIDR);
@@ -189,7 +189,7 @@ export class PodNetwork {
       });
     }
     await sweepRules(this.#runner, { networkName: this.bridgeName, podCIDR: this.podCIDR }, signal);
-    this.#forwardRules = undefined;
+    this.#rangeRules = undefined;
     await deleteLink(this.#runner, this.bridgeName, signal);
     if (firstError) throw firstError;
     await rm(this.#ipamDir, { recursive: true, force: true });
@@ -236,7 +236,7 @@ export class PodNetwork {
     };
     await this.#records.put(record);
     try {
-      await this.#ensureForwardRules(signal);
+      await this.#ensureRangeRules(signal);
       const createdNetns = await createNetns(this.#runner, netnsName, signal);
       onNamespace?.(createdNetns);
       const result = await addNetworkList(
@@ -274,8 +274,9 @@ export class PodNetwork {
       prevResult,
       signal,
     );
-    // Without the namespace the bridge plugin cannot tell which masquerade rules were the pod's.
-    if (!hasNetns || record.state === 'adding') {
+    // Without the namespace the bridge plugin cannot tell which masquerade rules were the pod's
+    // (only records made before masquerading moved to the range rules have such rules).
+    if ((!hasNetns || record.state === 'adding') && hasPerPodRules(record.networkList)) {
       await sweepRules(
         this.#runner,
         { networkName: record.networkList.name, containerId: record.containerId },
@@ -287,14 +288,14 @@ export class PodNetwork {
     this.#log.info('pod network torn down', { pod: `${record.namespace}/${record.name}` });
   }
 
-  #ensureForwardRules(signal?: AbortSignal): Promise<void> {
-    this.#forwardRules ??= ensureForwardRules(this.#runner, this.bridgeName, this.podCIDR, signal).catch(
+  #ensureRangeRules(signal?: AbortSignal): Promise<void> {
+    this.#rangeRules ??= ensureRangeRules(this.#runner, this.bridgeName, this.podCIDR, signal).catch(
       (err: unknown) => {
-        this.#forwardRules = undefined;
+        this.#rangeRules = undefined;
         throw err;
       },
     );
-    return this.#forwardRules;
+    return this.#rangeRules;
   }
 
   #exclusive<T>(podUid: string, work: () => Promise<T>): Promise<T> {
