@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { lstat, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -215,6 +215,34 @@ test('a forced removal keeps the layers a mounted container still uses until it 
     (await stat(join(prepared.rootfs, 'bin', 'busybox'))).isFile(),
     'the running container keeps its files',
   );
+  await prepared.release();
+  await store.collectGarbage();
+  assert.deepEqual(await entries(join(dir, 'data', 'images', 'layers')), []);
+});
+
+test('a layer still mounted is kept even when its lease is lost, and the mount names it briefly', {
+  skip,
+}, async (t) => {
+  const dir = await tempDir(t);
+  const store = new ImageStore({ dataDir: join(dir, 'data') });
+  await store.importArchive(await writeArchive(dir, 'bb.tar', busyboxSpec(busybox), 'docker'));
+  const prepared = await store.prepareRootfs({ image: 'busybox', containerDir: join(dir, 'c') });
+  const mountLine = (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .find((l) => l.split(' ')[4] === prepared.rootfs);
+  assert.match(
+    mountLine ?? '',
+    /[ ,]lowerdir=l\/0,upperdir=upper,workdir=work(,|$)/,
+    String(prepared.rootfs),
+  );
+
+  await store.remove('busybox', { force: true });
+  const leases = join(dir, 'data', 'images', 'leases');
+  for (const name of await entries(leases)) await rm(join(leases, name));
+  await store.collectGarbage();
+  assert.equal((await entries(join(dir, 'data', 'images', 'layers'))).length, 1, 'the mounted layer stays');
+  assert.ok((await stat(join(prepared.rootfs, 'bin', 'busybox'))).isFile());
+
   await prepared.release();
   await store.collectGarbage();
   assert.deepEqual(await entries(join(dir, 'data', 'images', 'layers')), []);
