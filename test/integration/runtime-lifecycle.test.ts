@@ -1,6 +1,7 @@
 // Container lifecycles with real runc and conmon: CRI logs, exit codes, stop
 // with a grace period, terminals, and creations that fail or never start.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { test } from 'node:test';
 import { isAlreadyExists, isNotFound } from '../../src/api/status.ts';
@@ -58,6 +59,48 @@ test('logs are CRI-formatted and exit codes are recorded', { skip: runtimeSkip }
   await rt.removeContainer('fails', { removeLogs: true });
   await assert.rejects(stat(f.logPath('fails')), { code: 'ENOENT' });
   await assert.rejects(rt.containerStatus('fails'), isNotFound);
+  await rt.removeSandbox(sandboxId);
+  assert.deepEqual(await f.leftovers(), []);
+});
+
+test('a created container starts once; a second start and a start after its init died are refused', {
+  skip: runtimeSkip,
+}, async (t) => {
+  const f = await RuntimeFixture.create(t);
+  const rt = f.runtime;
+  const sandboxId = await rt.createSandbox({
+    podUid: newPodUid(),
+    name: 'starts',
+    namespace: 'default',
+    network: { kind: 'host' },
+  });
+  const container = (id: string) => ({
+    id,
+    sandboxId,
+    name: id,
+    rootfs: '',
+    args: ['sh', '-c', 'echo started; sleep 60'],
+    logPath: f.logPath(id),
+  });
+  await rt.createContainer({ ...container('once'), rootfs: await f.rootfs('once') });
+  await rt.startContainer('once');
+  assert.equal((await rt.containerStatus('once')).state.kind, 'running');
+  await eventually(
+    async () => (/stdout F started/.test(await readFile(f.logPath('once'), 'utf8')) ? true : undefined),
+    'its output',
+  );
+  await assert.rejects(rt.startContainer('once'), /already running|cannot start/);
+
+  await rt.createContainer({ ...container('orphaned'), rootfs: await f.rootfs('orphaned') });
+  const { pid } = JSON.parse(
+    execFileSync('runc', ['--root', f.runtimeOptions.runtimeRoot, 'state', 'orphaned'], { encoding: 'utf8' }),
+  ) as { pid: number };
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(rt.startContainer('orphaned'), /already dead|not running|stopped/);
+  assert.equal(await readFile(f.logPath('orphaned'), 'utf8').catch(() => ''), '', 'its program never ran');
+
+  await rt.removeContainer('once');
+  await rt.removeContainer('orphaned');
   await rt.removeSandbox(sandboxId);
   assert.deepEqual(await f.leftovers(), []);
 });

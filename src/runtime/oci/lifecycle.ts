@@ -11,7 +11,7 @@ import { type CgroupMount, monitorCgroupProcs } from './cgroups.ts';
 import type { Launcher } from './launcher.ts';
 import { type MonitorFiles, type StateLayout, writeFileAtomic, writeJsonAtomic } from './layout.ts';
 import { monitorAlive, readMonitorExit } from './monitor.ts';
-import type { MonitorFacts } from './monitor-facts.ts';
+import { type MonitorFacts, readPid } from './monitor-facts.ts';
 import type { ContainerRecord, RecordCache, SandboxRecord } from './records.ts';
 import type { Runc, RuncState } from './runc.ts';
 import type { OciSpec } from './spec.ts';
@@ -80,7 +80,7 @@ export async function createMonitored(ctx: Context, req: CreateRequest): Promise
 export async function startMonitored(ctx: Context, id: string, files: MonitorFiles): Promise<void> {
   // Taken before the start: a quick container may have ended by the time runc returns.
   const startedAt = ctx.clock.now();
-  await ctx.runc.start(id);
+  await ctx.runc.start(id, await readPid(files.pidFile));
   await writeFileAtomic(files.startedFile, startedAt.toISOString());
 }
 

@@ -67,7 +67,7 @@ async function readStartedAt(files: MonitorFiles): Promise<Date | undefined> {
   return text ? new Date(text.trim()) : undefined;
 }
 
-async function readPid(file: string): Promise<number | undefined> {
+export async function readPid(file: string): Promise<number | undefined> {
   const text = await readTextIfExists(file);
   const pid = text === undefined ? Number.NaN : Number.parseInt(text, 10);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;

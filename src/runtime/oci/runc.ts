@@ -1,7 +1,9 @@
 // The OCI runtime binary (runc by default, crun by path) behind a few typed calls.
 // Every call names the runtime's own state root, so orca's containers never mix
 // with another engine's on the same machine.
+import { basename, join } from 'node:path';
 import { type CommandResult, cleanMessage } from './command.ts';
+import { releaseExecFifo } from './exec-fifo.ts';
 import type { Launcher } from './launcher.ts';
 
 export type RuncStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
@@ -84,7 +86,17 @@ export class Runc {
     }
   }
 
-  async start(id: string): Promise<void> {
+  /**
+   * Lets a created container run its program. With runc and the init's pid
+   * known this reads runc's exec FIFO here (see exec-fifo.ts); otherwise, or
+   * when there is no FIFO (the container was started already), it runs the
+   * runtime's `start`, which also gives the runtime's own error for the latter.
+   */
+  async start(id: string, initPid?: number): Promise<void> {
+    if (initPid !== undefined && basename(this.path) === 'runc') {
+      const released = await releaseExecFifo(join(this.root, id, 'exec.fifo'), initPid);
+      if (released.kind === 'started') return;
+    }
     await this.#checked([...this.globalArgs, 'start', id]);
   }
 
