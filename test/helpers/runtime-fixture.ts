@@ -19,9 +19,9 @@ import {
   type Runtime,
 } from '../../src/runtime/index.ts';
 import { cgroupMounts } from '../../src/runtime/oci/cgroups.ts';
-import { readMountTable } from '../../src/runtime/oci/mounts.ts';
 import { processAlive } from '../../src/runtime/oci/proc.ts';
 import { silentLogger } from '../../src/util/log.ts';
+import { readMountTable } from '../../src/util/mountinfo.ts';
 import { createBusyboxRootfs } from './busybox-rootfs.ts';
 
 const needed = ['/usr/sbin/runc', '/usr/bin/conmon', '/usr/bin/catatonit', '/bin/busybox', '/usr/bin/script'];

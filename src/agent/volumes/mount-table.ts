@@ -2,8 +2,8 @@
 // mount(8) and umount(8); what is mounted is read back from
 // /proc/self/mountinfo, which stays true across agent restarts.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { readMountTable } from '../../util/mountinfo.ts';
 
 const run = promisify(execFile);
 
@@ -12,20 +12,8 @@ export interface MountPoint {
   fsType: string;
 }
 
-/** mountinfo writes space, tab, newline and backslash as octal escapes. */
-function unescapeMountPath(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
-}
-
 export async function mountPoints(): Promise<MountPoint[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  const out: MountPoint[] = [];
-  for (const line of text.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!right) continue;
-    out.push({ path: unescapeMountPath(left.split(' ')[4]), fsType: right.split(' ')[0] });
-  }
-  return out;
+  return (await readMountTable()).map((m) => ({ path: m.mountPoint, fsType: m.fsType }));
 }
 
 /** The mount stacked last on path, if any. */

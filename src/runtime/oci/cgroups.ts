@@ -7,7 +7,7 @@
 import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readMountTable } from './mounts.ts';
+import { readMountTable } from '../../util/mountinfo.ts';
 
 export interface CgroupMount {
   mountPoint: string;

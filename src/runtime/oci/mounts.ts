@@ -1,38 +1,7 @@
-// The host's mount table and the few mounts the runtime makes itself.
-import { readFile } from 'node:fs/promises';
+// The few mounts the runtime makes itself (the pod's /dev/shm).
+import { isMountPoint } from '../../util/mountinfo.ts';
 import { cleanMessage } from './command.ts';
 import type { Launcher } from './launcher.ts';
-
-export interface MountEntry {
-  mountPoint: string;
-  fsType: string;
-  superOptions: string[];
-}
-
-export async function readMountTable(): Promise<MountEntry[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  const entries: MountEntry[] = [];
-  for (const line of text.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!right) continue;
-    const [fsType, , superOptions = ''] = right.split(' ');
-    entries.push({
-      mountPoint: unescapeMountPath(left.split(' ')[4]),
-      fsType,
-      superOptions: superOptions.split(','),
-    });
-  }
-  return entries;
-}
-
-/** mountinfo escapes space, tab, newline and backslash as octal. */
-function unescapeMountPath(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
-}
-
-export async function isMountPoint(path: string): Promise<boolean> {
-  return (await readMountTable()).some((m) => m.mountPoint === path);
-}
 
 export async function mountTmpfs(launcher: Launcher, path: string, options: string[]): Promise<void> {
   await checked(launcher, 'mount', ['-t', 'tmpfs', '-o', options.join(','), 'tmpfs', path]);
