@@ -13,13 +13,11 @@ import { podObject } from './manifest.ts';
 import type { OrcaCluster } from './orca-cluster.ts';
 import { PodWatch } from './pod-watch.ts';
 import { anonymousBytes, childrenMatching, conmonResident, residentBytes } from './processes.ts';
-import { type BurstResult, log, podTimeoutMs, type Settings, type SideResult } from './results.ts';
+import { measure, podTimeoutMs, type Settings, type SideResult } from './results.ts';
 
 const NAMESPACE = 'default';
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const podsPath = `/api/v1/namespaces/${NAMESPACE}/pods`;
-/** Idle time before reading memory, for the garbage collector to settle after the burst. */
-const SETTLE_MS = 3_000;
 
 export async function runOrcaSide(cluster: OrcaCluster, s: Settings): Promise<SideResult> {
   const control = new ApiClient(cluster.credentials);
@@ -28,43 +26,25 @@ export async function runOrcaSide(cluster: OrcaCluster, s: Settings): Promise<Si
   try {
     await watch.open(control);
     const ctx: Ctx = { cluster, control, watch, clients };
-    const sequential: number[] = [];
-    for (let i = 1; i <= s.warmup + s.runs; i++) {
-      const [ms] = await startPods(ctx, [`seq-${i}`]);
-      if (i > s.warmup) sequential.push(ms);
-      await deletePods(ctx, [`seq-${i}`]);
-      if (i % 10 === 0) log('orca', `${i}/${s.warmup + s.runs} sequential runs`);
-    }
-    const bursts: BurstResult[] = [];
-    let memory: SideResult['memory'] | undefined;
-    const largest = Math.max(...s.bursts);
-    for (const pods of s.bursts) {
-      const result: BurstResult = { pods, rounds: [] };
-      const rounds = pods === largest ? 1 : s.rounds;
-      for (let r = 1; r <= rounds; r++) {
-        const names = Array.from({ length: pods }, (_, j) => `burst${pods}-${r}-${j + 1}`);
-        const times = await startPods(ctx, names);
-        result.rounds.push(Math.max(...times));
-        log(
-          'orca',
-          `${pods} pods at once, round ${r}: all started after ${Math.round(Math.max(...times))} ms`,
-        );
-        if (pods === largest) {
-          await sleep(SETTLE_MS);
+    return await measure(
+      {
+        label: 'orca',
+        start: (names) => startPods(ctx, names),
+        remove: (names) => deletePods(ctx, names),
+        memory: async (names) => {
           const helpers = childrenMatching(cluster.pid, 'launcher-helper');
-          memory = {
-            pods,
+          return {
+            pods: names.length,
             managerBytes: residentBytes(cluster.pid),
             helperBytes: sum(helpers.map(residentBytes)),
             helperAnonBytes: sum(helpers.map(anonymousBytes)),
             conmon: conmonResident([cluster.dataDir]),
           };
-        }
-        await deletePods(ctx, names);
-      }
-      bursts.push(result);
-    }
-    return { sequential, bursts, memory: memory ?? { pods: 0, conmon: { count: 0, bytes: 0 } } };
+        },
+      },
+      s,
+      '',
+    );
   } finally {
     watch.close();
     control.close();

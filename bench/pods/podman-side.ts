@@ -12,14 +12,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { benchImage, podYaml } from './manifest.ts';
 import { conmonResident } from './processes.ts';
-import { type BurstResult, log, podTimeoutMs, type Settings, type SideResult } from './results.ts';
+import { log, measure, podTimeoutMs, type Settings, type SideResult } from './results.ts';
 
 const run = promisify(execFile);
-const SETTLE_MS = 3_000;
 const PREFIX = 'orca-bench';
 /** Pods per `podman pod rm`, and how many of those run at once. */
 const REMOVE_CHUNK = 5;
@@ -69,39 +67,20 @@ export class Podman {
     return (await this.#podman(['--version'])).trim();
   }
 
-  async measure(s: Settings): Promise<SideResult> {
-    const sequential: number[] = [];
-    for (let i = 1; i <= s.warmup + s.runs; i++) {
-      const name = `${PREFIX}-seq-${i}`;
-      const [ms] = await this.#startPods([name]);
-      if (i > s.warmup) sequential.push(ms);
-      await this.#remove([name]);
-      if (i % 10 === 0) log('podman', `${i}/${s.warmup + s.runs} sequential runs`);
-    }
-    const bursts: BurstResult[] = [];
-    let memory: SideResult['memory'] | undefined;
-    const largest = Math.max(...s.bursts);
-    for (const pods of s.bursts) {
-      const result: BurstResult = { pods, rounds: [] };
-      const rounds = pods === largest ? 1 : s.rounds;
-      for (let r = 1; r <= rounds; r++) {
-        const names = Array.from({ length: pods }, (_, j) => `${PREFIX}-burst${pods}-${r}-${j + 1}`);
-        const times = await this.#startPods(names);
-        result.rounds.push(Math.max(...times));
-        log(
-          'podman',
-          `${pods} pods at once, round ${r}: all started after ${Math.round(Math.max(...times))} ms`,
-        );
-        if (pods === largest) {
-          await sleep(SETTLE_MS);
+  measure(s: Settings): Promise<SideResult> {
+    return measure(
+      {
+        label: 'podman',
+        start: (names) => this.#startPods(names),
+        remove: (names) => this.#remove(names),
+        memory: async (names) => {
           const ids = (await Promise.all(names.map((n) => this.#containerIds(n)))).flat();
-          memory = { pods, conmon: conmonResident(ids) };
-        }
-        await this.#remove(names);
-      }
-      bursts.push(result);
-    }
-    return { sequential, bursts, memory: memory ?? { pods: 0, conmon: { count: 0, bytes: 0 } } };
+          return { pods: names.length, conmon: conmonResident(ids) };
+        },
+      },
+      s,
+      `${PREFIX}-`,
+    );
   }
 
   /** Removes every pod of ours still there, and the image if we loaded it. */
