@@ -3,10 +3,8 @@
 // streams, stdin and its end, a resizable terminal, and detaching.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -15,28 +13,9 @@ import { createOciRuntime, type Runtime } from '../../src/runtime/index.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { repoRoot } from '../helpers/orca.ts';
 import { newPodUid, RuntimeFixture, runtimeSkip } from '../helpers/runtime-fixture.ts';
+import { transcript } from '../helpers/transcript.ts';
 
 const run = promisify(execFile);
-
-/** Keeps everything a stream says; waitUntil resolves once the text so far satisfies a check. */
-function transcript(stream: Readable) {
-  let text = '';
-  let wake = () => {};
-  stream.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    wake();
-  });
-  const ended = once(stream, 'end');
-  return {
-    get text() {
-      return text;
-    },
-    async waitUntil(done: (text: string) => boolean): Promise<void> {
-      while (!done(text)) await new Promise<void>((resolve) => (wake = resolve));
-    },
-    ended,
-  };
-}
 
 async function buildRelay(f: RuntimeFixture): Promise<string> {
   const relay = join(f.dir, 'orca-attach-relay');

@@ -1,31 +1,10 @@
 // Exec into running containers with real runc: exit codes, separate streams,
 // stdin, and a terminal that can be resized.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { collectExec } from '../../src/runtime/index.ts';
 import { newPodUid, RuntimeFixture, runtimeSkip } from '../helpers/runtime-fixture.ts';
-
-/** Keeps everything a stream says; waitUntil resolves once the text so far satisfies a check. */
-function transcript(stream: Readable) {
-  let text = '';
-  let wake = () => {};
-  stream.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    wake();
-  });
-  const ended = once(stream, 'end');
-  return {
-    get text() {
-      return text;
-    },
-    async waitUntil(done: (text: string) => boolean): Promise<void> {
-      while (!done(text)) await new Promise<void>((resolve) => (wake = resolve));
-    },
-    ended,
-  };
-}
+import { transcript } from '../helpers/transcript.ts';
 
 test('exec runs commands in a running container', { skip: runtimeSkip }, async (t) => {
   const f = await RuntimeFixture.create(t);
