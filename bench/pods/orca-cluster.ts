@@ -12,9 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { PodNetwork } from '../../src/network/index.ts';
-import { silentLogger } from '../../src/util/log.ts';
 import { type Credentials, credentialsFrom } from '../../test/helpers/api.ts';
+import { tearDownNodeNetwork } from '../../test/helpers/cluster.ts';
 import { orcaBin } from '../../test/helpers/orca.ts';
 import { ApiClient } from '../apiserver/client.ts';
 
@@ -83,15 +82,9 @@ export async function startOrcaCluster(o: ClusterOptions): Promise<OrcaCluster> 
       clearTimeout(kill);
     }
     await forceRemoveContainers(join(dataDir, 'runtime', 'runc'), dataDir);
-    const net = new PodNetwork({
-      bridgeName: bridge,
-      podCIDR,
-      stateDir: join(dataDir, 'network'),
-      clusterDNS: ['10.43.0.10'],
-      clusterDomain: 'cluster.local',
-      logger: silentLogger,
-    });
-    await net.teardownAll().catch((err: unknown) => console.error(`orca cluster: network teardown: ${err}`));
+    await tearDownNodeNetwork(dataDir, bridge, podCIDR).catch((err: unknown) =>
+      console.error(`orca cluster: network teardown: ${err}`),
+    );
     rmSync(dir, { recursive: true, force: true });
   };
   const stop = () => {

@@ -70,16 +70,7 @@ export async function startCluster(extraArgs: string[] = []): Promise<Cluster> {
   } catch (err) {
     // Nothing of a half-started cluster may stay behind.
     await started?.stop();
-    await new PodNetwork({
-      bridgeName: bridge,
-      podCIDR,
-      stateDir: join(dataDir, 'network'),
-      clusterDNS: ['10.43.0.10'],
-      clusterDomain: 'cluster.local',
-      logger: silentLogger,
-    })
-      .teardownAll()
-      .catch(() => undefined);
+    await tearDownNodeNetwork(dataDir, bridge, podCIDR).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -117,15 +108,7 @@ export async function startCluster(extraArgs: string[] = []): Promise<Cluster> {
         }
       } finally {
         await server.stop();
-        const net = new PodNetwork({
-          bridgeName: bridge,
-          podCIDR,
-          stateDir: join(dataDir, 'network'),
-          clusterDNS: ['10.43.0.10'],
-          clusterDomain: 'cluster.local',
-          logger: silentLogger,
-        });
-        await net.teardownAll().catch(() => undefined);
+        await tearDownNodeNetwork(dataDir, bridge, podCIDR).catch(() => undefined);
         rmSync(dir, { recursive: true, force: true });
       }
     },
@@ -146,4 +129,20 @@ export async function leftovers(cluster: Pick<Cluster, 'dataDir' | 'bridge'>): P
   for (const line of procs.split('\n'))
     if (line.includes(cluster.dataDir) && !/\sZ/.test(line)) out.push(`process: ${line.trim()}`);
   return out;
+}
+
+/**
+ * Removes what a test node's network left on the host (pod namespaces, the
+ * bridge, the range's rules, leases) once its server has stopped, from the
+ * state under the node's data dir.
+ */
+export function tearDownNodeNetwork(dataDir: string, bridgeName: string, podCIDR: string): Promise<void> {
+  return new PodNetwork({
+    bridgeName,
+    podCIDR,
+    stateDir: join(dataDir, 'network'),
+    clusterDNS: ['10.43.0.10'],
+    clusterDomain: 'cluster.local',
+    logger: silentLogger,
+  }).teardownAll();
 }
