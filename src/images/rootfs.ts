@@ -19,10 +19,11 @@ import { mkdir, rm, symlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { runCommand } from '../util/process-runner.ts';
 import type { StoreContext } from './context.ts';
-import { digestHex, sha256Of } from './digest.ts';
+import { sha256Of } from './digest.ts';
 import { ImageError } from './errors.ts';
 import type { ImageRecord } from './index-file.ts';
 import { ensureLayers } from './ingest.ts';
+import { layerPath } from './layout.ts';
 import { removeLease, writeLease } from './leases.ts';
 import { withStoreLock } from './lock.ts';
 import { isMountPoint } from './mounts.ts';
@@ -94,9 +95,7 @@ export async function prepareRootfs(
       await mkdir(dir, { recursive: true, mode: 0o755 });
     await rm(paths.layerLinks, { recursive: true, force: true });
     await mkdir(paths.layerLinks);
-    const layers = [...chainIDs]
-      .reverse()
-      .map((id) => join(resolve(ctx.layout.layers), digestHex(id, 'chain ID')));
+    const layers = [...chainIDs].reverse().map((id) => resolve(layerPath(ctx.layout, id)));
     const lowers: string[] = [];
     for (const [i, layer] of layers.entries()) {
       await symlink(layer, join(paths.layerLinks, String(i)));
